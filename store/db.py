@@ -1,0 +1,235 @@
+"""DuckDB incident store: schema, atomic idempotent writes, the import audit log, and reads.
+
+Why DuckDB: an embedded single file (nothing to install or run on a council laptop), columnar scans
+and GROUP BYs over millions of rows in milliseconds, and real transactions.
+
+Guarantees the rest of the app relies on:
+
+* **Atomic.** An import is one transaction: incidents and its audit row land together or not at all.
+  Any exception (bad row the parser missed, disk full, Ctrl-C) rolls the whole import back.
+* **Idempotent.** ``(layer, source_id)`` is the primary key and rows are inserted with
+  ``INSERT OR IGNORE``, so re-importing records that are already stored adds nothing.
+* **Short connections.** DuckDB lets one process write a file at a time, so every operation opens,
+  works and closes; the app never holds the file while a user imports from the command line.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+#: Incident table columns in order, with DuckDB types. ``date`` is the day where the source gives one,
+#: else the first of the month (``date_precision`` says which).
+INCIDENT_COLUMNS: dict[str, str] = {
+    "layer": "VARCHAR NOT NULL",
+    "category": "VARCHAR NOT NULL",
+    "source_id": "VARCHAR NOT NULL",
+    "date": "DATE NOT NULL",
+    "date_precision": "VARCHAR NOT NULL",
+    "lat": "DOUBLE NOT NULL",
+    "lon": "DOUBLE NOT NULL",
+    "ward_code": "VARCHAR NOT NULL",
+    "district": "VARCHAR NOT NULL",
+    "street": "VARCHAR",
+    "severity": "VARCHAR",
+    "casualties": "INTEGER",
+    "attributes": "VARCHAR",
+    "h3_r7": "UBIGINT NOT NULL",
+    "h3_r8": "UBIGINT NOT NULL",
+    "h3_r9": "UBIGINT NOT NULL",
+    "h3_r10": "UBIGINT NOT NULL",
+    "source_file": "VARCHAR NOT NULL",
+    "import_id": "VARCHAR NOT NULL",
+}
+
+IMPORT_COLUMNS: dict[str, str] = {
+    "import_id": "VARCHAR PRIMARY KEY",
+    "source": "VARCHAR NOT NULL",
+    "file_name": "VARCHAR NOT NULL",
+    "file_sha256": "VARCHAR",
+    "imported_at": "TIMESTAMP NOT NULL",
+    "imported_by": "VARCHAR",
+    "rows_read": "INTEGER NOT NULL",
+    "rows_added": "INTEGER NOT NULL",
+    "rows_duplicate": "INTEGER NOT NULL",
+    "rows_set_aside": "INTEGER NOT NULL",
+    "synthetic": "BOOLEAN NOT NULL",
+    "status": "VARCHAR NOT NULL",
+    "report": "VARCHAR",
+}
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS imports ({", ".join(f"{c} {t}" for c, t in IMPORT_COLUMNS.items())});
+CREATE TABLE IF NOT EXISTS incidents ({", ".join(f"{c} {t}" for c, t in INCIDENT_COLUMNS.items())},
+    PRIMARY KEY (layer, source_id));
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+"""
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """What one write did: rows offered, rows newly stored, rows already present."""
+
+    import_id: str
+    offered: int
+    added: int
+
+    @property
+    def duplicates(self) -> int:
+        return self.offered - self.added
+
+
+def _first_row(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:
+    """The first row of a query, or None. Fetches the whole (small) result: DuckDB refuses further work
+    on a connection while a result is only partly read."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None
+
+
+class Store:
+    """A DuckDB incident store at ``path`` (created with its schema on first write)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    @contextmanager
+    def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        if read_only and not self.path.exists():
+            raise FileNotFoundError(
+                f"no incident store at {self.path}; run `hotspots demo` or import data first"
+            )
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(self.path), read_only=read_only)
+        try:
+            if not read_only:
+                con.execute(_SCHEMA)
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write connection inside BEGIN/COMMIT; any exception rolls everything back."""
+        with self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+
+    # ---- writes -------------------------------------------------------------------------------------
+
+    def write_import(
+        self,
+        incidents: pd.DataFrame,
+        *,
+        source: str,
+        file_name: str,
+        rows_read: int,
+        rows_set_aside: int,
+        file_sha256: str | None = None,
+        imported_by: str | None = None,
+        synthetic: bool = False,
+        report: dict | None = None,
+    ) -> ImportOutcome:
+        """Store incidents and their audit row in one transaction; already-stored records are skipped.
+
+        ``incidents`` must carry every column of :data:`INCIDENT_COLUMNS` except ``import_id`` (set here).
+        """
+        missing = set(INCIDENT_COLUMNS) - {"import_id"} - set(incidents.columns)
+        if missing:
+            raise ValueError(f"incident frame is missing columns: {sorted(missing)}")
+        import_id = uuid.uuid4().hex[:12]
+        frame = incidents.assign(import_id=import_id)[list(INCIDENT_COLUMNS)]
+        with self.transaction() as con:
+            before = _first_row(con, "SELECT count(*) FROM incidents")[0]
+            con.register("incoming", frame)
+            con.execute(f"INSERT OR IGNORE INTO incidents SELECT {', '.join(INCIDENT_COLUMNS)} FROM incoming")
+            con.unregister("incoming")
+            added = _first_row(con, "SELECT count(*) FROM incidents")[0] - before
+            con.execute(
+                f"INSERT INTO imports VALUES ({', '.join('?' * len(IMPORT_COLUMNS))})",
+                [
+                    import_id,
+                    source,
+                    file_name,
+                    file_sha256,
+                    datetime.now(UTC).replace(tzinfo=None),
+                    imported_by,
+                    rows_read,
+                    added,
+                    len(frame) - added,
+                    rows_set_aside,
+                    synthetic,
+                    "complete",
+                    json.dumps(report or {}, default=str),
+                ],
+            )
+        return ImportOutcome(import_id, len(frame), added)
+
+    def undo_import(self, import_id: str) -> int:
+        """Remove every incident an import added and mark it undone; returns the rows removed."""
+        with self.transaction() as con:
+            status = _first_row(con, "SELECT status FROM imports WHERE import_id = ?", [import_id])
+            if status is None:
+                raise KeyError(f"no import {import_id!r} in {self.path}")
+            if status[0] == "undone":
+                return 0
+            removed = _first_row(con, "SELECT count(*) FROM incidents WHERE import_id = ?", [import_id])[0]
+            con.execute("DELETE FROM incidents WHERE import_id = ?", [import_id])
+            con.execute("UPDATE imports SET status = 'undone' WHERE import_id = ?", [import_id])
+        return removed
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as con:
+            con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
+    # ---- reads --------------------------------------------------------------------------------------
+
+    def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        """Run a read-only SQL query against the store and return a DataFrame."""
+        with self.connect(read_only=True) as con:
+            return con.execute(sql, params or []).df()
+
+    def get_meta(self, key: str) -> str | None:
+        if not self.exists():
+            return None
+        with self.connect(read_only=True) as con:
+            row = _first_row(con, "SELECT value FROM meta WHERE key = ?", [key])
+        return row[0] if row else None
+
+    def imports(self) -> pd.DataFrame:
+        return self.query("SELECT * EXCLUDE (report) FROM imports ORDER BY imported_at")
+
+    def version(self) -> str:
+        """Changes whenever the stored data changes: a cache key for the app."""
+        if not self.exists():
+            return "missing"
+        with self.connect(read_only=True) as con:
+            n, last, undone = _first_row(
+                con, "SELECT count(*), max(imported_at), count(*) FILTER (status = 'undone') FROM imports"
+            )
+            boundary = _first_row(con, "SELECT value FROM meta WHERE key = 'boundary_version'")
+        return f"{self.path.stat().st_mtime_ns}:{n}:{last}:{undone}:{boundary[0] if boundary else ''}"
+
+    def synthetic_layers(self) -> list[str]:
+        """Layers holding any incident from a synthetic (demo) import: these must be labelled as such."""
+        if not self.exists():
+            return []
+        return self.query(
+            "SELECT DISTINCT i.layer FROM incidents i JOIN imports m USING (import_id) "
+            "WHERE m.synthetic ORDER BY 1"
+        )["layer"].tolist()

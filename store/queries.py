@@ -1,0 +1,104 @@
+"""Filtered reads used by every page, pack and CLI command, so all of them count the same way.
+
+One :class:`Filters` value describes what the user picked (layers, categories, dates, district, ward);
+each function turns it into one parameterised SQL query. Parameters are always bound, never formatted
+into SQL, because district and ward names come from user-editable files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+from store.db import Store
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What to count. ``None`` means "no restriction" for every field."""
+
+    layers: tuple[str, ...] | None = None
+    #: layer -> categories kept for that layer (a layer absent from the mapping keeps all categories)
+    categories: tuple[tuple[str, tuple[str, ...]], ...] = field(default_factory=tuple)
+    start: date | None = None  # inclusive
+    end: date | None = None  # inclusive
+    district: str | None = None
+    ward: str | None = None  # ward code
+
+    def where(self) -> tuple[str, list]:
+        """SQL WHERE clause (without the keyword) and its parameters."""
+        clauses: list[str] = ["TRUE"]
+        params: list = []
+        if self.layers is not None:
+            if not self.layers:
+                return "FALSE", []
+            clauses.append(f"layer IN ({', '.join('?' * len(self.layers))})")
+            params.extend(self.layers)
+        for layer, cats in self.categories:
+            clauses.append(f"(layer <> ? OR category IN ({', '.join('?' * len(cats)) or 'NULL'}))")
+            params.extend([layer, *cats])
+        if self.start is not None:
+            clauses.append("date >= ?")
+            params.append(self.start)
+        if self.end is not None:
+            clauses.append("date <= ?")
+            params.append(self.end)
+        if self.district is not None:
+            clauses.append("district = ?")
+            params.append(self.district)
+        if self.ward is not None:
+            clauses.append("ward_code = ?")
+            params.append(self.ward)
+        return " AND ".join(clauses), params
+
+    def shifted(self, start: date | None, end: date | None) -> Filters:
+        """The same filters over another date window (e.g. the previous period)."""
+        return Filters(self.layers, self.categories, start, end, self.district, self.ward)
+
+
+def _grouped(store: Store, filters: Filters, keys: tuple[str, ...], value: str = "count(*)") -> pd.DataFrame:
+    where, params = filters.where()
+    cols = ", ".join(keys)
+    sql = f"SELECT {cols}{', ' if cols else ''}{value} AS n FROM incidents WHERE {where}"
+    if keys:
+        sql += f" GROUP BY {cols} ORDER BY {cols}"
+    return store.query(sql, params)
+
+
+def counts(store: Store, filters: Filters, by: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Incident counts grouped by any incident columns (e.g. ``("layer", "ward_code")``); column ``n``."""
+    return _grouped(store, filters, by)
+
+
+def cell_counts(store: Store, filters: Filters, res: int, by_layer: bool = False) -> pd.DataFrame:
+    """Counts per H3 cell at resolution ``res`` (column ``cell`` as uint64), optionally per layer."""
+    keys = (f"h3_r{int(res)} AS cell", "layer") if by_layer else (f"h3_r{int(res)} AS cell",)
+    where, params = filters.where()
+    group = ", ".join(k.split(" AS ")[0] for k in keys)
+    sql = f"SELECT {', '.join(keys)}, count(*) AS n FROM incidents WHERE {where} GROUP BY {group}"
+    return store.query(sql, params)
+
+
+def monthly(store: Store, filters: Filters, by: tuple[str, ...] = ("layer",)) -> pd.DataFrame:
+    """Counts per calendar month (column ``month``, first day of month), grouped by ``by``."""
+    where, params = filters.where()
+    keys = ", ".join(("date_trunc('month', date) AS month", *by))
+    group = ", ".join(("month", *by))
+    return store.query(
+        f"SELECT {keys}, count(*) AS n FROM incidents WHERE {where} GROUP BY {group} ORDER BY {group}", params
+    )
+
+
+def date_range(store: Store) -> tuple[date, date] | None:
+    """First and last incident date in the store, or None when it is empty."""
+    row = store.query("SELECT min(date) AS lo, max(date) AS hi FROM incidents").iloc[0]
+    if pd.isna(row["lo"]):
+        return None
+    return pd.Timestamp(row["lo"]).date(), pd.Timestamp(row["hi"]).date()
+
+
+def categories(store: Store) -> pd.DataFrame:
+    """Every (layer, category) stored, with its count."""
+    return store.query("SELECT layer, category, count(*) AS n FROM incidents GROUP BY 1, 2 ORDER BY 1, 2")
