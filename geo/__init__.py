@@ -1,1 +1,1 @@
-"""Geography and spatial analysis: pure functions over arrays, polygons and DataFrames (no Streamlit, no store)."""
+"""Geography and spatial analysis: pure functions over arrays, polygons and frames (no Streamlit)."""
