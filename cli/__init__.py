@@ -10,9 +10,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from cli import demo, summary
+from cli import action_days, boundaries, chb, demo, hotspots, imports, packs, summary
 
-COMMAND_MODULES = (demo, summary)
+COMMAND_MODULES = (demo, summary, hotspots, chb, action_days, packs, imports, boundaries)
 
 
 def build_parser() -> argparse.ArgumentParser:

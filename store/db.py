@@ -71,6 +71,8 @@ CREATE TABLE IF NOT EXISTS imports ({", ".join(f"{c} {t}" for c, t in IMPORT_COL
 CREATE TABLE IF NOT EXISTS incidents ({", ".join(f"{c} {t}" for c, t in INCIDENT_COLUMNS.items())},
     PRIMARY KEY (layer, source_id));
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS populations (import_id VARCHAR NOT NULL, ward_code VARCHAR NOT NULL,
+    ward_name VARCHAR NOT NULL, population INTEGER NOT NULL, PRIMARY KEY (import_id, ward_code));
 """
 
 
@@ -160,32 +162,112 @@ class Store:
             con.execute(f"INSERT OR IGNORE INTO incidents SELECT {', '.join(INCIDENT_COLUMNS)} FROM incoming")
             con.unregister("incoming")
             added = _first_row(con, "SELECT count(*) FROM incidents")[0] - before
-            con.execute(
-                f"INSERT INTO imports VALUES ({', '.join('?' * len(IMPORT_COLUMNS))})",
-                [
-                    import_id,
-                    source,
-                    file_name,
-                    file_sha256,
-                    datetime.now(UTC).replace(tzinfo=None),
-                    imported_by,
-                    rows_read,
-                    added,
-                    len(frame) - added,
-                    rows_set_aside,
-                    synthetic,
-                    "complete",
-                    json.dumps(report or {}, default=str),
-                ],
+            if report is not None:  # the recorded report says what the write did, too
+                report = {**report, "added": added, "already_stored": len(frame) - added}
+            self.record_import(
+                con,
+                import_id,
+                source=source,
+                file_name=file_name,
+                rows_read=rows_read,
+                rows_added=added,
+                rows_duplicate=len(frame) - added,
+                rows_set_aside=rows_set_aside,
+                file_sha256=file_sha256,
+                imported_by=imported_by,
+                synthetic=synthetic,
+                report=report,
             )
         return ImportOutcome(import_id, len(frame), added)
 
-    def undo_import(self, import_id: str) -> int:
-        """Remove every incident an import added and mark it undone; returns the rows removed."""
+    @staticmethod
+    def record_import(
+        con: duckdb.DuckDBPyConnection,
+        import_id: str,
+        *,
+        source: str,
+        file_name: str,
+        rows_read: int,
+        rows_added: int,
+        rows_duplicate: int,
+        rows_set_aside: int,
+        file_sha256: str | None = None,
+        imported_by: str | None = None,
+        synthetic: bool = False,
+        report: dict | None = None,
+    ) -> None:
+        """Write an import's audit row on an open transaction, so it lands with the data it describes."""
+        con.execute(
+            f"INSERT INTO imports VALUES ({', '.join('?' * len(IMPORT_COLUMNS))})",
+            [
+                import_id,
+                source,
+                file_name,
+                file_sha256,
+                datetime.now(UTC).replace(tzinfo=None),
+                imported_by,
+                rows_read,
+                rows_added,
+                rows_duplicate,
+                rows_set_aside,
+                synthetic,
+                "complete",
+                json.dumps(report or {}, default=str),
+            ],
+        )
+
+    def write_populations(
+        self,
+        populations: pd.DataFrame,
+        *,
+        file_name: str,
+        rows_read: int,
+        rows_set_aside: int,
+        file_sha256: str | None = None,
+        imported_by: str | None = None,
+        report: dict | None = None,
+    ) -> str:
+        """Store ward populations (ward_code, ward_name, population) as one import; returns its id.
+
+        Earlier population imports are kept: the newest complete import wins per ward, so undoing an
+        import brings back the figures it replaced.
+        """
+        import_id = uuid.uuid4().hex[:12]
+        frame = populations.assign(import_id=import_id)[["import_id", "ward_code", "ward_name", "population"]]
         with self.transaction() as con:
-            status = _first_row(con, "SELECT status FROM imports WHERE import_id = ?", [import_id])
+            con.register("incoming", frame)
+            con.execute("INSERT INTO populations SELECT * FROM incoming")
+            con.unregister("incoming")
+            self.record_import(
+                con,
+                import_id,
+                source="population",
+                file_name=file_name,
+                rows_read=rows_read,
+                rows_added=len(frame),
+                rows_duplicate=0,
+                rows_set_aside=rows_set_aside,
+                file_sha256=file_sha256,
+                imported_by=imported_by,
+                report=report,
+            )
+        return import_id
+
+    def undo_import(self, import_id: str) -> int:
+        """Remove every incident an import added and mark it undone; returns the rows removed.
+
+        An undone population import stops counting (the figures it replaced count again). A boundary
+        load cannot be undone here: incidents were re-assigned to its wards; load the earlier file again.
+        """
+        with self.transaction() as con:
+            status = _first_row(con, "SELECT status, source FROM imports WHERE import_id = ?", [import_id])
             if status is None:
                 raise KeyError(f"no import {import_id!r} in {self.path}")
+            if status[1] == "wards":
+                raise ValueError(
+                    f"import {import_id} loaded ward boundaries, which cannot be undone; "
+                    "load the earlier boundary file again instead"
+                )
             if status[0] == "undone":
                 return 0
             removed = _first_row(con, "SELECT count(*) FROM incidents WHERE import_id = ?", [import_id])[0]
@@ -210,6 +292,25 @@ class Store:
         with self.connect(read_only=True) as con:
             row = _first_row(con, "SELECT value FROM meta WHERE key = ?", [key])
         return row[0] if row else None
+
+    def populations(self) -> pd.DataFrame:
+        """Imported ward populations in force: per ward, the newest complete population import.
+
+        Columns ward_code, ward_name, population, source (the file name); empty when none were imported.
+        """
+        empty = pd.DataFrame(columns=["ward_code", "ward_name", "population", "source"])
+        if not self.exists():
+            return empty
+        with self.connect(read_only=True) as con:
+            exists = "SELECT 1 FROM information_schema.tables WHERE table_name = 'populations'"
+            if not _first_row(con, exists):
+                return empty  # a store written before populations could be imported
+            return con.execute(
+                "SELECT p.ward_code, p.ward_name, p.population, m.file_name AS source "
+                "FROM populations p JOIN imports m USING (import_id) WHERE m.status = 'complete' "
+                "QUALIFY row_number() OVER (PARTITION BY p.ward_code ORDER BY m.imported_at DESC) = 1 "
+                "ORDER BY p.ward_code"
+            ).df()
 
     def imports(self) -> pd.DataFrame:
         return self.query("SELECT * EXCLUDE (report) FROM imports ORDER BY imported_at")

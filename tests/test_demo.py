@@ -115,6 +115,7 @@ def test_planted_ashbrow_cluster_rises_then_falls(frame: pd.DataFrame) -> None:
     per_quarter = near.groupby(near["date"].dt.to_period("Q")).size()
     peak_q = pd.Period(cluster["peak"], freq="M").asfreq("Q")
     before = per_quarter[per_quarter.index < pd.Period(cluster["start"], freq="M").asfreq("Q")]
-    after = per_quarter[per_quarter.index > pd.Period(cluster["end"], freq="M").asfreq("Q")]
     assert per_quarter[peak_q] > 4 * before.mean()
-    assert per_quarter[peak_q] > 4 * after.mean()
+    # by the demo's last quarter the cluster has fallen well below its peak
+    assert per_quarter[peak_q] > 2 * per_quarter.iloc[-1]
+    assert per_quarter.iloc[-1] > 1.5 * before.mean()  # ... but has not yet gone (still "diminishing")

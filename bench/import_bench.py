@@ -1,0 +1,107 @@
+"""Benchmark (not a test): import a synthetic West-Yorkshire-sized police.uk year and print rows/s.
+
+A West Yorkshire force file holds roughly 29,000 rows a month (about 350,000 a year); Kirklees is about a
+fifth of them. The synthetic year has the real file's columns and mix: one row in three is anti-social
+behaviour without a Crime ID, points spread over the force area with more of them in the towns, a few
+rows without coordinates. Timing covers everything an analyst waits for: reading and checking the
+file, ward assignment (point in polygon), H3 indexing and the store transaction.
+
+Run: ``.venv/bin/python bench/import_bench.py [--rows 350000]``. Target: at least 100,000 rows/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from layers.importer import run_import  # noqa: E402
+from layers.readers import Upload  # noqa: E402
+from store import Store  # noqa: E402
+
+HEADINGS = [
+    "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location", "LSOA code",
+    "LSOA name", "Crime type", "Last outcome category", "Context",
+]  # fmt: skip
+CRIME_TYPES = [
+    "Violence and sexual offences", "Public order", "Criminal damage and arson", "Shoplifting",
+    "Vehicle crime", "Other theft", "Burglary", "Drugs", "Other crime", "Possession of weapons",
+    "Robbery", "Theft from the person", "Bicycle theft",
+]  # fmt: skip
+#: Town centres of West Yorkshire (lat, lon) with their share of incidents.
+TOWNS = [
+    ((53.7997, -1.5492), 0.30), ((53.7950, -1.7594), 0.22), ((53.6830, -1.4977), 0.13),
+    ((53.7248, -1.8658), 0.09), ((53.6458, -1.7850), 0.08), ((53.6910, -1.6300), 0.04),
+    ((53.7130, -1.6330), 0.03),
+]  # fmt: skip
+
+
+def synthetic_year(rows: int, seed: int = 2024) -> bytes:
+    """A police.uk-format CSV (UTF-8 with BOM) of ``rows`` rows over 12 months."""
+    rng = np.random.default_rng(seed)
+    centres = np.array([c for c, _ in TOWNS])
+    weights = np.array([w for _, w in TOWNS])
+    town = rng.choice(len(TOWNS), size=rows, p=weights / weights.sum())
+    spread = rng.uniform(0.01, 0.12, rows)
+    lat = centres[town, 0] + rng.normal(0, 1, rows) * spread
+    lon = centres[town, 1] + rng.normal(0, 1.6, rows) * spread
+    asb = rng.random(rows) < 0.33
+    kinds = rng.choice(CRIME_TYPES, size=rows)
+    months = rng.integers(1, 13, rows)
+    no_location = rng.random(rows) < 0.01
+    ids = rng.integers(0, 2**63, size=(rows, 4), dtype=np.int64)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HEADINGS)
+    for i in range(rows):
+        located = not no_location[i]
+        writer.writerow(
+            [
+                "" if asb[i] else "".join(f"{v:016x}" for v in ids[i]),
+                f"2024-{months[i]:02d}",
+                "West Yorkshire Police",
+                "West Yorkshire Police",
+                f"{lon[i]:.6f}" if located else "",
+                f"{lat[i]:.6f}" if located else "",
+                f"On or near Street {i % 5000}" if located else "No location",
+                f"E0101{i % 10000:04d}",
+                f"Somewhere {i % 300:03d}A",
+                "Anti-social behaviour" if asb[i] else kinds[i],
+                "" if asb[i] else "Investigation complete; no suspect identified",
+                "",
+            ]
+        )
+    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=350_000)
+    args = parser.parse_args()
+    data = synthetic_year(args.rows)
+    print(f"synthetic police.uk year: {args.rows:,} rows, {len(data) / 2**20:.1f} MB")
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store(Path(folder) / "bench.duckdb")
+        upload = Upload("2024-west-yorkshire-street.csv", data)
+        started = time.perf_counter()
+        (report,) = run_import(store, "police-csv", [upload])
+        first = time.perf_counter() - started
+        started = time.perf_counter()
+        (again,) = run_import(store, "police-csv", [upload])
+        second = time.perf_counter() - started
+    print(report.summary())
+    print(f"first import : {first:6.2f} s  {args.rows / first:>10,.0f} rows/s (including ward assignment)")
+    print(f"same again   : {second:6.2f} s  {args.rows / second:>10,.0f} rows/s (added {again.added:,})")
+    print(f"target       : 100,000 rows/s -> {'met' if args.rows / first >= 100_000 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

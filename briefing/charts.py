@@ -1,0 +1,209 @@
+"""Static charts for packs and profiles (matplotlib, rendered to PNG in memory; no display needed).
+
+Why static images: a pack must print, e-mail and open offline exactly as it was produced. Charts are
+drawn from the same monthly counts the app reads (:func:`briefing.places.tally_monthly`).
+
+Monthly trend with the seasonal pattern: bars are the place's monthly counts; the dashed line is the
+average for that calendar month over every complete year in the data, so a partner can see at a glance
+whether a summer rise in ASB is more than the usual summer rise. In public versions a month with 1 to 4
+incidents is drawn as a hatched "fewer than 5" block, never as its value.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+
+from briefing.suppression import Disclosure  # noqa: E402
+from briefing.text import for_matplotlib  # noqa: E402
+from geo.rates import add_months, months_between  # noqa: E402
+
+DPI = 170
+FONT = "DejaVu Sans"
+#: Space at the foot of a chart for its legend, in inches.
+LEGEND_IN = 0.3
+
+
+@dataclass(frozen=True)
+class LayerSeries:
+    """One layer's monthly counts for a chart: ``months`` (first days) aligned with ``counts``."""
+
+    label: str
+    colour: str
+    months: tuple[date, ...]
+    counts: tuple[int, ...]
+    seasonal: tuple[float | None, ...]  # average for each month's calendar month (None: not enough data)
+
+
+def seasonal_profile(monthly: pd.Series) -> dict[int, float]:
+    """Average count per calendar month (1-12) over the whole years in ``monthly`` (index: month starts).
+
+    Only whole calendar years' worth of months are averaged from the end backwards, so every calendar
+    month is averaged over the same number of years and no month is favoured by a partial year.
+    """
+    if monthly.empty:
+        return {}
+    years = len(monthly) // 12
+    if years == 0:
+        return {}
+    tail = monthly.iloc[-12 * years :]
+    months = pd.DatetimeIndex(tail.index).month
+    return {int(m): float(v) for m, v in tail.groupby(months).mean().items()}
+
+
+def layer_series(
+    frame: pd.DataFrame,
+    layer: str,
+    label: str,
+    colour: str,
+    first: date,
+    last: date,
+    history: tuple[date, date],
+) -> LayerSeries:
+    """Build a :class:`LayerSeries` for ``first``..``last`` from monthly counts (``month, layer, n``).
+
+    ``history`` is the span of months the seasonal pattern is averaged over (every month with data).
+    """
+    rows = frame[frame["layer"] == layer]
+    by_month = rows.groupby(pd.to_datetime(rows["month"]))["n"].sum()
+    full = pd.DatetimeIndex([pd.Timestamp(m) for m in months_between(*history)])
+    profile = seasonal_profile(by_month.reindex(full, fill_value=0))
+    months = tuple(months_between(first, last))
+    counts = tuple(int(by_month.get(pd.Timestamp(m), 0)) for m in months)
+    return LayerSeries(label, colour, months, counts, tuple(profile.get(m.month) for m in months))
+
+
+def _png(fig: plt.Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, facecolor="white")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def trend_charts(
+    series: Sequence[LayerSeries],
+    highlight: tuple[date, date] | None,
+    disclosure: Disclosure,
+    *,
+    width_in: float = 7.1,
+    panel_height_in: float = 1.75,
+    cols: int = 2,
+) -> bytes:
+    """Small multiples, one panel per layer, ``cols`` across; the highlighted months (the pack's quarter)
+    are drawn darker on a shaded band. Returns PNG bytes."""
+    rows = max(1, -(-len(series) // cols))
+    height_in = panel_height_in * rows + LEGEND_IN
+    with plt.rc_context({"font.family": FONT, "font.size": 7}):
+        fig, axes = plt.subplots(rows, cols, figsize=(width_in, height_in), squeeze=False)
+        for ax in axes.ravel()[len(series) :]:
+            ax.axis("off")
+        any_hidden = False
+        for ax, s in zip(axes.ravel(), series, strict=False):
+            any_hidden |= _panel(ax, s, highlight, disclosure, wide=cols <= 2)
+        handles = [Patch(facecolor="#7f7f7f", label="Monthly count")]
+        if highlight is not None:
+            handles.append(Patch(facecolor="#303030", label="The pack's quarter (shaded)"))
+        handles.append(
+            plt.Line2D(
+                [], [], color="black", linestyle="--", linewidth=1, label="Usual for the month (average)"
+            )
+        )
+        if any_hidden:
+            handles.append(
+                Patch(
+                    facecolor="white",
+                    edgecolor="#8c8c8c",
+                    hatch="////",
+                    label=f"{disclosure.hidden_text} (not shown)",
+                )
+            )
+        fig.legend(
+            handles=handles, loc="lower center", ncol=len(handles), frameon=False, bbox_to_anchor=(0.5, 0)
+        )
+        # a fixed layout: measuring every label to fit them ("tight" layout) doubles the drawing time
+        fig.subplots_adjust(
+            left=0.5 / width_in,
+            right=1 - 0.1 / width_in,
+            top=1 - 0.25 / height_in,
+            bottom=(LEGEND_IN + 0.3) / height_in,
+            wspace=0.35 if cols > 2 else 0.18,
+            hspace=0.75,
+        )
+        return _png(fig)
+
+
+def _panel(
+    ax: plt.Axes,
+    s: LayerSeries,
+    highlight: tuple[date, date] | None,
+    disclosure: Disclosure,
+    wide: bool,
+) -> bool:
+    """Draw one layer's panel; True when some month was hidden."""
+    x = np.arange(len(s.months))
+    counts = np.array(s.counts, dtype=float)
+    hidden = np.array([disclosure.hides(int(c)) for c in s.counts])
+    in_quarter = np.array([highlight is not None and highlight[0] <= m <= highlight[1] for m in s.months])
+    shown = np.where(hidden, 0, counts)
+    colours = [_shade(s.colour, 0.55) if q else s.colour for q in in_quarter]
+    if in_quarter.any():
+        quarter_x = x[in_quarter]
+        ax.axvspan(quarter_x[0] - 0.5, quarter_x[-1] + 0.5, color="#fff2cc", zorder=0)
+    ax.bar(x, shown, color=colours, width=0.8, alpha=0.9)
+    if hidden.any():
+        ax.bar(
+            x[hidden],
+            disclosure.threshold,
+            width=0.8,
+            color="white",
+            edgecolor="#8c8c8c",
+            hatch="////",
+            linewidth=0.4,
+        )
+    seasonal = np.array([np.nan if v is None else v for v in s.seasonal], dtype=float)
+    if disclosure.public:
+        seasonal = np.where(seasonal < disclosure.threshold, np.nan, seasonal)
+    ax.plot(x, seasonal, color="black", linestyle="--", linewidth=1)
+    ax.set_title(for_matplotlib(s.label, 60), loc="left", fontsize=8 if wide else 6.5, fontweight="bold")
+    ticks = [i for i, m in enumerate(s.months) if m.month in (1, 4, 7, 10)]
+    # the year only under the first tick (and, in wide panels, under Januaries): there is no room for it
+    # under every tick
+    ax.set_xticks(
+        ticks,
+        [
+            s.months[i].strftime("%b\n%Y" if n == 0 or (wide and s.months[i].month == 1) else "%b")
+            for n, i in enumerate(ticks)
+        ],
+    )
+    ax.set_xlim(-0.7, len(s.months) - 0.3)
+    ax.set_ylim(
+        0, max(np.nanmax(np.append(shown, seasonal)), disclosure.threshold if hidden.any() else 1) * 1.15
+    )
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4, integer=True))
+    ax.grid(axis="y", color="#e6e6e6", linewidth=0.6)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return bool(hidden.any())
+
+
+def _shade(colour: str, factor: float) -> tuple[float, float, float]:
+    """``colour`` darkened towards black by ``factor`` (0 = unchanged, 1 = black)."""
+    r, g, b = matplotlib.colors.to_rgb(colour)
+    return (r * (1 - factor), g * (1 - factor), b * (1 - factor))
+
+
+def chart_window(quarter_end: date, months: int) -> tuple[date, date]:
+    """First and last month of a chart ``months`` long ending with the quarter's last month."""
+    last = quarter_end.replace(day=1)
+    return add_months(last, 1 - months), last

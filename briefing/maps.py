@@ -1,0 +1,322 @@
+"""Static place maps for packs, drawn offline with matplotlib: no tiles, no network, same result anywhere.
+
+What is drawn, bottom to top: neighbouring wards for context (grey), the place's wards with their names,
+the place outline, hot cells coloured by Gi* confidence, Clear Hold Build outlines, numbered action-day
+locations; then a scale bar, a north arrow, a legend and the boundary attribution.
+
+Why British National Grid (EPSG:27700): it is in metres and true to shape in Kirklees, so the scale bar
+is exact and hexagons look like hexagons (plain latitude/longitude would stretch everything east-west).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import h3
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import shapely  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.patches import Polygon as PolygonPatch  # noqa: E402
+from pyproj import Transformer  # noqa: E402
+from shapely.geometry.base import BaseGeometry  # noqa: E402
+
+import config  # noqa: E402
+from briefing.text import for_matplotlib  # noqa: E402
+from geo.boundaries import Wards  # noqa: E402
+from geo.gistar import CLASS_LABELS  # noqa: E402
+
+DPI = 170
+FONT = "DejaVu Sans"
+#: Hot-spot fills by Gi* class code (ColorBrewer reds: darker = more confident).
+HOT_COLOURS = {3: "#b2182b", 2: "#ef6548", 1: "#fdbb84"}
+AREA_COLOUR = "#5e3c99"
+ACTION_COLOUR = "#08519c"
+#: Space under the map for the legend and for the attribution line, in inches.
+LEGEND_IN = 0.5
+ATTRIBUTION_IN = 0.15
+_TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+
+
+@dataclass(frozen=True)
+class MapContent:
+    """Everything on one place map (all coordinates EPSG:4326)."""
+
+    place: BaseGeometry
+    wards: Wards
+    place_wards: tuple[str, ...]
+    #: (H3 cell as int, Gi* class code 1-3) for hot cells to draw
+    hot_cells: Sequence[tuple[int, int]] = ()
+    #: (label, outline) for Clear Hold Build areas
+    areas: Sequence[tuple[str, BaseGeometry]] = ()
+    #: (number, lat, lon) for suggested action-day locations
+    action_days: Sequence[tuple[int, float, float]] = ()
+    title: str = ""
+
+
+def to_bng(geom: BaseGeometry) -> BaseGeometry:
+    """Reproject a lon/lat geometry to British National Grid metres."""
+    return shapely.transform(geom, lambda xy: np.column_stack(_TO_BNG.transform(xy[:, 0], xy[:, 1])))
+
+
+def _polygons(geom: BaseGeometry) -> list[np.ndarray]:
+    """Exterior rings of every polygon part of ``geom`` (holes are drawn by the fill of what is inside)."""
+    parts = getattr(geom, "geoms", [geom])
+    return [np.asarray(p.exterior.coords) for p in parts if p.geom_type == "Polygon" and not p.is_empty]
+
+
+def _draw(ax: plt.Axes, geom: BaseGeometry, **style) -> None:
+    for ring in _polygons(geom):
+        ax.add_patch(PolygonPatch(ring, closed=True, **style))
+
+
+def cell_polygon(cell: int) -> BaseGeometry:
+    """An H3 cell as a shapely polygon in lon/lat."""
+    return shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(h3.int_to_str(int(cell)))])
+
+
+def nice_scale_length(span_m: float) -> float:
+    """A round scale-bar length (1, 2 or 5 x 10^n metres) of about a fifth of the map width."""
+    target = max(span_m / 5, 1.0)
+    power = 10 ** np.floor(np.log10(target))
+    return float(max(step * power for step in (1, 2, 5) if step * power <= target))
+
+
+def _scale_bar(ax: plt.Axes, bounds: tuple[float, float, float, float]) -> None:
+    minx, miny, maxx, maxy = bounds
+    length = nice_scale_length(maxx - minx)
+    x0, y0 = minx + 0.04 * (maxx - minx), miny + 0.05 * (maxy - miny)
+    bar_h = 0.012 * (maxy - miny)
+    half = length / 2
+    ax.add_patch(plt.Rectangle((x0, y0), half, bar_h, facecolor="black", edgecolor="black", linewidth=0.6))
+    ax.add_patch(
+        plt.Rectangle((x0 + half, y0), half, bar_h, facecolor="white", edgecolor="black", linewidth=0.6)
+    )
+    text = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
+    ax.text(x0, y0 + 2 * bar_h, "0", ha="center", va="bottom", fontsize=6.5)
+    ax.text(x0 + length, y0 + 2 * bar_h, text, ha="center", va="bottom", fontsize=6.5)
+
+
+def _north_arrow(ax: plt.Axes, bounds: tuple[float, float, float, float]) -> None:
+    minx, miny, maxx, maxy = bounds
+    x, y = maxx - 0.05 * (maxx - minx), maxy - 0.12 * (maxy - miny)
+    ax.annotate(
+        "N",
+        xy=(x, y + 0.08 * (maxy - miny)),
+        xytext=(x, y),
+        ha="center",
+        va="top",
+        fontsize=9,
+        fontweight="bold",
+        arrowprops={"arrowstyle": "-|>", "color": "black", "linewidth": 1.2},
+    )
+
+
+def _frame(bounds: tuple[float, float, float, float], aspect: float) -> tuple[float, float, float, float]:
+    """``bounds`` (BNG) padded by 6% and widened on the short side to the figure's ``aspect`` (h / w), so
+    the map is never distorted and no space is wasted."""
+    minx, miny, maxx, maxy = bounds
+    pad = 0.06 * max(maxx - minx, maxy - miny, 200.0)
+    minx, miny, maxx, maxy = minx - pad, miny - pad, maxx + pad, maxy + pad
+    w, h = maxx - minx, maxy - miny
+    if h / w < aspect:
+        extra = (w * aspect - h) / 2
+        return minx, miny - extra, maxx, maxy + extra
+    extra = (h / aspect - w) / 2
+    return minx - extra, miny, maxx + extra, maxy
+
+
+def focus_bounds(content: MapContent, *, max_share: float = 0.35) -> tuple[float, float, float, float] | None:
+    """BNG bounds of the hot cells when they sit in a small part of the place (their extent under
+    ``max_share`` of the place's), else None.
+
+    Why: a district map at A4 size shows a town-centre cluster as a smudge with action-day numbers piled
+    on top of each other; a second, zoomed map of just that part makes them readable.
+    """
+    shapes = [to_bng(cell_polygon(c)) for c, _ in content.hot_cells]
+    if not shapes:
+        return None
+    focus = shapely.union_all(shapes).bounds
+    place = to_bng(content.place).bounds
+    size = max(focus[2] - focus[0], focus[3] - focus[1])
+    if size >= max_share * max(place[2] - place[0], place[3] - place[1]):
+        return None
+    return focus
+
+
+def _legend(ax: plt.Axes, content: MapContent) -> None:
+    handles = [Patch(facecolor=HOT_COLOURS[c], label=CLASS_LABELS[c]) for c in (3, 2, 1)]
+    handles.append(
+        Line2D(
+            [], [], color="#1a1a1a", linewidth=1.8, label=for_matplotlib(content.title or "This place", 60)
+        )
+    )
+    if content.areas:
+        handles.append(
+            Line2D([], [], color=AREA_COLOUR, linewidth=1.6, linestyle="--", label="Clear Hold Build area")
+        )
+    if content.action_days:
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                color="none",
+                markerfacecolor=ACTION_COLOUR,
+                markersize=8,
+                label="Suggested action-day location (number as in the table)",
+            )
+        )
+    # below the map, never over it: a legend box in a corner hides whatever lies there
+    ax.figure.legend(
+        handles=handles, loc="lower center", ncol=3, fontsize=6.5, frameon=False, bbox_to_anchor=(0.5, 0.03)
+    )
+
+
+def _area_label(ax: plt.Axes, outline: BaseGeometry, label: str, frame: BaseGeometry) -> None:
+    """The area's name just above its top edge (inside the frame), in the outline's colour."""
+    visible = outline.intersection(frame)
+    if visible.is_empty:
+        return
+    minx, _, maxx, maxy = visible.bounds
+    ax.text(
+        (minx + maxx) / 2,
+        maxy,
+        for_matplotlib(label, 40),
+        ha="center",
+        va="bottom",
+        fontsize=6.5,
+        color=AREA_COLOUR,
+        fontweight="bold",
+        zorder=6,
+        bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.75},
+    )
+
+
+def place_map(
+    content: MapContent,
+    *,
+    width_in: float = 7.1,
+    height_in: float = 7.4,
+    bounds: tuple[float, float, float, float] | None = None,
+    legend: bool = True,
+) -> bytes:
+    """Render the map to PNG bytes (see the module docstring for what is drawn).
+
+    ``bounds`` (British National Grid metres) zooms to part of the place; by default the whole place.
+    A zoomed detail map printed under the overview can leave out the legend (``legend=False``).
+    """
+    wards = content.wards
+    place = to_bng(content.place)
+    below_in = (LEGEND_IN if legend else 0.0) + ATTRIBUTION_IN
+    bounds = _frame(bounds or place.bounds, (height_in - below_in) / width_in)
+    frame = shapely.box(*bounds)
+    # ward names go inside a slightly smaller frame, so no label is cut by the map edge
+    inset = 0.08 * (bounds[2] - bounds[0])
+    label_frame = shapely.box(bounds[0] + inset, bounds[1] + inset, bounds[2] - inset, bounds[3] - inset)
+
+    with plt.rc_context({"font.family": FONT, "font.size": 7}):
+        fig, ax = plt.subplots(figsize=(width_in, height_in))
+        ax.set_facecolor("#eef2f5")
+        inside = set(content.place_wards)
+        for code, name, geom in zip(wards.codes, wards.names, wards.geometries, strict=True):
+            g = to_bng(geom)
+            if not g.intersects(frame):
+                continue
+            own = code in inside
+            _draw(
+                ax,
+                g,
+                facecolor="white" if own else "#e3e3e3",
+                edgecolor="#8c8c8c" if own else "#b5b5b5",
+                linewidth=0.6,
+                zorder=1,
+            )
+            point = g.intersection(label_frame).representative_point() if own else None
+            if point is not None and not point.is_empty:
+                ax.text(
+                    point.x,
+                    point.y,
+                    for_matplotlib(name, 40),
+                    ha="center",
+                    va="center",
+                    fontsize=6.5,
+                    color="#4d4d4d",
+                    zorder=6,
+                    bbox={
+                        "boxstyle": "round,pad=0.15",
+                        "facecolor": "white",
+                        "edgecolor": "none",
+                        "alpha": 0.7,
+                    },
+                )
+        for cell, code in content.hot_cells:
+            _draw(
+                ax,
+                to_bng(cell_polygon(cell)),
+                facecolor=HOT_COLOURS[int(code)],
+                edgecolor="white",
+                linewidth=0.3,
+                alpha=0.9,
+                zorder=2,
+            )
+        _draw(ax, place, facecolor="none", edgecolor="#1a1a1a", linewidth=1.8, zorder=4)
+        for label, outline in content.areas:
+            _area_label(ax, to_bng(outline), label, label_frame)
+            _draw(
+                ax,
+                to_bng(outline),
+                facecolor="none",
+                edgecolor=AREA_COLOUR,
+                linewidth=1.6,
+                linestyle="--",
+                zorder=5,
+            )
+        for number, lat, lon in content.action_days:
+            x, y = _TO_BNG.transform(lon, lat)
+            ax.plot(
+                x,
+                y,
+                "o",
+                markersize=11,
+                color=ACTION_COLOUR,
+                markeredgecolor="white",
+                markeredgewidth=1,
+                zorder=7,
+            )
+            ax.text(
+                x,
+                y,
+                str(number),
+                ha="center",
+                va="center",
+                color="white",
+                fontsize=7,
+                fontweight="bold",
+                zorder=8,
+            )
+
+        ax.set_xlim(bounds[0], bounds[2])
+        ax.set_ylim(bounds[1], bounds[3])
+        ax.set_aspect("equal")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        _scale_bar(ax, bounds)
+        _north_arrow(ax, bounds)
+
+        if legend:
+            _legend(ax, content)
+        fig.text(
+            0.01, 0.005, config.BOUNDARY_ATTRIBUTION, fontsize=5.5, color="#595959", ha="left", va="bottom"
+        )
+        fig.subplots_adjust(left=0.005, right=0.995, top=0.995, bottom=below_in / height_in)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=DPI, facecolor="white")
+        plt.close(fig)
+        return buf.getvalue()

@@ -1,0 +1,444 @@
+"""Build briefing packs: a district (one per Community Outcome Group), a ward, or a Clear Hold Build area,
+for a quarter, for partners or the public; and all of them at once as a ZIP.
+
+Every number comes from the functions the app's pages use - :mod:`briefing.headlines` on
+:func:`store.queries.counts`, :func:`geo.hotspots.hotspots_from_store` for hotspots and trend classes,
+:func:`geo.action_days.plan` for action-day locations, :mod:`geo.chb` / :mod:`geo.monitoring` for Clear Hold
+Build - so a pack agrees with the app for the same place and months. This module only chooses the
+inputs (the place, the quarter, the settings in ``data/briefing.toml``) and collects the results into a
+:class:`briefing.model.Pack`.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+
+import h3
+import numpy as np
+import pandas as pd
+
+import config
+from briefing.areas import (
+    Register,
+    area_rows,
+    find_area,
+    load_register,
+    outlines,
+    overlapping,
+    register_place,
+)
+from briefing.charts import chart_window, layer_series, trend_charts
+from briefing.headlines import headline_rows
+from briefing.maps import MapContent, focus_bounds, place_map
+from briefing.model import ActionDayRow, HotspotRow, Pack, Section
+from briefing.pdf import render_pack
+from briefing.periods import Quarter, last_complete_quarter
+from briefing.places import Place, district_place, tally_monthly, ward_place
+from briefing.settings import briefing_settings, caveats, public_threshold
+from briefing.sources import LayerSource, earliest_month, latest_month, layer_sources
+from briefing.suppression import Audience, Disclosure
+from geo import action_days
+from geo.boundaries import Wards
+from geo.grid import study_grid
+from geo.harm import default_weights
+from geo.hotspots import hotspots_from_store
+from geo.rates import Period, Population
+from layers.ingest import current_wards
+from layers.population import ward_populations
+from store import Store
+from store.queries import Filters
+
+
+@dataclass(frozen=True, eq=False)
+class PackContext:
+    """What every pack from one store shares, read once per batch: boundaries, populations, sources."""
+
+    store: Store
+    wards: Wards
+    populations: dict[str, Population]
+    sources: dict[str, LayerSource]
+
+    @classmethod
+    def load(cls, store: Store) -> PackContext:
+        if not store.exists():
+            raise FileNotFoundError(
+                f"no incident store at {store.path}; run `hotspots demo` or import data first"
+            )
+        sources = layer_sources(store)
+        if not sources:
+            raise ValueError(f"the store at {store.path} holds no incidents, so there is nothing to report")
+        return cls(store, current_wards(store), ward_populations(store), sources)
+
+    @cached_property
+    def register(self) -> Register:
+        """The Clear Hold Build register, computed on first use and shared by every pack of the batch."""
+        return load_register(self.store, self.wards)
+
+    @property
+    def latest_month(self) -> date:
+        return latest_month(self.sources)
+
+    @property
+    def first_month(self) -> date:
+        return earliest_month(self.sources)
+
+    def default_quarter(self) -> Quarter:
+        """The last complete quarter of data (the pack default)."""
+        return last_complete_quarter(self.latest_month)
+
+    def check_quarter(self, quarter: Quarter) -> None:
+        """A clear error when no layer has data for the whole quarter (a pack of zeros would mislead)."""
+        if not any(s.covers(quarter.period) for s in self.sources.values()):
+            raise ValueError(
+                f"no data covers {quarter.label}: the store holds {self.first_month:%b %Y} to "
+                f"{self.latest_month:%b %Y}; the last complete quarter is {self.default_quarter().code}"
+            )
+
+
+# ---- places ------------------------------------------------------------------------------------------
+
+
+def district_places(ctx: PackContext, district: str = "all") -> list[Place]:
+    """The COG districts: all of them, or the one named."""
+    names = ctx.wards.district_names if district.strip().lower() == "all" else [district]
+    return [district_place(ctx.wards, d) for d in names]
+
+
+def area_places(ctx: PackContext, area: str = "all") -> list[Place]:
+    """Clear Hold Build areas as places: every area in the register, or the one named (name or id)."""
+    ids = list(outlines(ctx.register)) if area.strip().lower() == "all" else [find_area(ctx.register, area)]
+    return [register_place(ctx.register, ctx.wards, i) for i in ids]
+
+
+def ward_places(ctx: PackContext, districts: Iterable[str] | None = None) -> list[Place]:
+    """Every ward (of the given districts), sorted by name."""
+    chosen = set(districts) if districts is not None else None
+    codes = [c for c in ctx.wards.wards_in(None) if chosen is None or ctx.wards.district_by_code[c] in chosen]
+    return [ward_place(ctx.wards, c) for c in codes]
+
+
+# ---- sections ----------------------------------------------------------------------------------------
+
+
+def _months(period: Period) -> tuple[pd.Period, pd.Period]:
+    return pd.Period(period.start, freq="M"), pd.Period(period.end, freq="M")
+
+
+def hotspot_section(
+    ctx: PackContext, place: Place, period: Period, disclosure: Disclosure
+) -> tuple[Section, list[tuple[int, int]], str]:
+    """Top hot cells (rows), every hot cell to draw (cell, class code), and the method in words."""
+    options = briefing_settings()["packs"]
+    res = config.settings()["map"]["local_resolution"]
+    k = int(options["hotspot_k"])
+    first, last = _months(period)
+    # the Hotspots page's own path, with all layers on, "Harm-weighted" and the monthly trend
+    result = hotspots_from_store(
+        ctx.store,
+        Filters(district=place.district, ward=place.ward),
+        study_grid(ctx.wards, res, district=place.district, ward=place.ward),
+        first=first,
+        last=last,
+        k=k,
+        weights=default_weights(),
+        trend_freq="month",
+        trend_n=int(options["trend_slices"]),
+    )
+    slices = result.trend_slices
+    hot = result.hot_cells()
+    if place.cells is not None:
+        hot_cells = np.array([int(h, 16) for h in hot["h3"]], dtype=np.uint64)
+        hot = hot[np.isin(hot_cells, np.array(sorted(place.cells), dtype=np.uint64))]
+    found = len(hot)
+    hot = hot[np.array([disclosure.shows_cell(int(n)) for n in hot["count"]], dtype=bool)]
+    drawn = [(int(h, 16), int(code)) for h, code in zip(hot["h3"], hot["class_code"], strict=True)]
+    layer_ids = [lid for lid in config.layers() if lid in ctx.sources]
+    rows = tuple(
+        HotspotRow(
+            rank=i + 1,
+            cell=r["h3"],
+            location=str(r.get("street") or ""),
+            ward=str(r["ward"]),
+            counts={lid: int(r.get(f"n_{lid}", 0)) for lid in layer_ids},
+            total=int(r["count"]),
+            confidence=str(r["class"]),
+            trend=str(r["trend"]),
+        )
+        for i, (_, r) in enumerate(hot.head(int(options["top_hotspots"])).iterrows())
+    )
+    trend_words = (
+        f"; the trend class compares {len(slices)} monthly slices to {last.strftime('%b %Y')}"
+        if slices is not None
+        else "; the data is too short for a trend class"
+    )
+    method = (
+        f"Hexagons of about {_cell_km2(res)} km² that are significant Getis-Ord Gi* hot spots for "
+        f"{period.label}, on the harm-weighted total of all layers (weights in data/layers.toml), "
+        f"with {k} ring of neighbours and false-discovery-rate control{trend_words}. Hottest first; counts "
+        "are incidents in those months. The app's Hotspots page shows the same cells with every layer on, "
+        f"the harm-weighted score, resolution {res}, {k} ring and the monthly trend."
+    )
+    if rows:
+        note = ""
+    elif found:
+        note = f"Every hot spot here had fewer than {disclosure.threshold} incidents, so none is shown."
+    else:
+        note = "No hexagon in this place was a significant hot spot in those months."
+    return Section(rows=rows, note=note), drawn, method
+
+
+def _cell_km2(res: int) -> str:
+    return f"{h3.average_hexagon_area(res, 'km^2'):.2f}"
+
+
+def action_day_section(
+    ctx: PackContext, place: Place, period: Period, disclosure: Disclosure
+) -> tuple[Section, str]:
+    """Suggested locations for each preset named in ``data/briefing.toml``, numbered across presets.
+
+    Locations the audience may not see (public: fewer incidents than the threshold) are dropped before
+    numbering, so the numbers run without gaps that would hint at a hidden row.
+    """
+    options = briefing_settings()["packs"]
+    defaults, presets = action_days.load_presets()
+    wanted = [presets[p] for p in options["action_day_presets"] if p in presets]
+    per_preset = int(options["action_days_per_preset"])
+    rows: list[ActionDayRow] = []
+    for preset in wanted:
+        if place.cells is None:
+            found = action_days.plan(
+                ctx.store,
+                ctx.wards,
+                weights=preset.weights,
+                weights_name=preset.label,
+                period=period,
+                n=per_preset,
+                min_distance_m=defaults.min_distance_m,
+                resolution=defaults.resolution,
+                district=place.district,
+                ward=place.ward,
+            ).locations
+        else:
+            incidents = action_days.weighted_incidents(
+                ctx.store,
+                preset.weights,
+                period=period,
+                resolution=place.cell_res,
+                district=place.district,
+            )
+            found = action_days.pick(
+                incidents[incidents["cell"].isin(place.cells)],
+                area=place.geometry,
+                area_name=place.name,
+                period=period,
+                wards=ctx.wards,
+                n=per_preset,
+                min_distance_m=defaults.min_distance_m,
+            )
+        found = [loc for loc in found if disclosure.shows_cell(loc.incidents)]
+        first_number = len(rows) + 1
+        rows.extend(
+            ActionDayRow(
+                number=first_number + i,
+                preset=preset.label,
+                location=loc.street,
+                ward=loc.ward_name,
+                lat=loc.lat,
+                lon=loc.lon,
+                incidents=loc.incidents,
+                counts=dict(loc.counts),
+                why=loc.why,
+            )
+            for i, loc in enumerate(found)
+        )
+    method = (
+        f"The app's action-day picker run on {period.label} for each focus ("
+        + "; ".join(f"{p.label}: {action_days.describe_weights(p.weights)}" for p in wanted)
+        + f"), {per_preset} locations each, at least {defaults.min_distance_m:,.0f} m apart within a focus. "
+        "Numbers match the map."
+    )
+    note = (
+        f"Public version: locations with fewer than {disclosure.threshold} incidents are left out."
+        if disclosure.public
+        else ""
+    )
+    return Section(rows=tuple(rows), note=note), method
+
+
+def chart_png(
+    ctx: PackContext,
+    place: Place,
+    period: Period,
+    disclosure: Disclosure,
+    months: int,
+    *,
+    highlight: bool = True,
+    cols: int = 2,
+    panel_height_in: float = 1.75,
+) -> bytes:
+    """Monthly trend small multiples for the place: ``months`` months ending with ``period`` (shaded when
+    ``highlight``); the seasonal pattern is averaged over all data up to the end of ``period``."""
+    history = (ctx.first_month, period.end.replace(day=1))
+    first, last = chart_window(period.end, months)
+    first = max(first, ctx.first_month)
+    frame = tally_monthly(ctx.store, place, place.filters(Period(history[0], period.end)))
+    series = [
+        layer_series(frame, lid, spec.label, spec.colour, first, last, history)
+        for lid, spec in config.layers().items()
+        if lid in ctx.sources
+    ]
+    shaded = (period.start, period.end) if highlight else None
+    return trend_charts(series, shaded, disclosure, cols=cols, panel_height_in=panel_height_in)
+
+
+def listed_areas(ctx: PackContext, place: Place, disclosure: Disclosure) -> list[str]:
+    """Register ids of the Clear Hold Build areas a pack lists and draws: those overlapping the place.
+
+    Public versions list designated areas only: a candidate is an analytical suggestion for partners to
+    consider, not a partnership decision, and publishing it would name a neighbourhood as a
+    serious-crime area before anyone has decided anything.
+    """
+    ids = overlapping(ctx.register, place.geometry)
+    if disclosure.public:
+        designated = {d.designation.id for d in ctx.register.designated}
+        ids = [i for i in ids if i in designated]
+    return ids
+
+
+def area_section(ctx: PackContext, place: Place, area_ids: list[str], disclosure: Disclosure) -> Section:
+    """Register rows of the listed Clear Hold Build areas (see :func:`listed_areas`)."""
+    register = ctx.register
+    if register.analysis is None:
+        return Section(
+            available=False,
+            note="the store holds too few months of data for the Clear Hold Build analysis "
+            f"({register.settings.slices} {register.settings.slice}s are needed).",
+        )
+    rows = area_rows(register, area_ids)
+    as_at = f"Register as at {register.as_at:%b %Y}, the latest month of data"
+    counts = (
+        "; counts are the indicator crimes ("
+        + ", ".join(cat for cats in register.settings.indicators.values() for cat in cats)
+        + ") in the last 3 and 12 months."
+    )
+    public = " Public version: designated areas only." if disclosure.public else ""
+    if not rows:
+        kind = "designated Clear Hold Build area" if disclosure.public else "Clear Hold Build area"
+        return Section(note=f"No {kind} overlaps {place.name}. {as_at}.{public}")
+    return Section(rows=tuple(rows), note=as_at + counts + public)
+
+
+def pack_maps(content: MapContent) -> tuple[bytes, ...]:
+    """The whole place; and, when the hotspots and locations sit in a small part of it, a zoomed detail
+    map under it (both then half-page height)."""
+    focus = focus_bounds(content)
+    if focus is None:
+        return (place_map(content),)
+    return (
+        place_map(content, height_in=4.4),
+        place_map(content, height_in=3.8, bounds=focus, legend=False),
+    )
+
+
+def build_pack(
+    ctx: PackContext,
+    place: Place,
+    quarter: Quarter,
+    audience: Audience,
+    produced: date,
+) -> Pack:
+    """Gather every section of one pack (see :data:`briefing.model.SECTION_HEADINGS`)."""
+    ctx.check_quarter(quarter)
+    disclosure = Disclosure(audience, public_threshold())
+    hotspots, hot_cells, hotspot_method = hotspot_section(ctx, place, quarter.period, disclosure)
+    actions, action_method = action_day_section(ctx, place, quarter.period, disclosure)
+    area_ids = listed_areas(ctx, place, disclosure)
+    areas = area_section(ctx, place, area_ids, disclosure)
+    drawn_areas = [outlines(ctx.register)[i] for i in area_ids]
+    maps = pack_maps(
+        MapContent(
+            place=place.geometry,
+            wards=ctx.wards,
+            place_wards=place.ward_codes,
+            hot_cells=hot_cells,
+            action_days=[(r.number, r.lat, r.lon) for r in actions.rows],
+            areas=drawn_areas,
+            title=place.name,
+        )
+    )
+    map_note = (
+        f"Hot spots for {quarter.label} (harm-weighted, all layers) and the suggested action-day locations "
+        "numbered as in their table."
+        + (" The second map zooms in on where the hot spots are." if len(maps) > 1 else "")
+        + (
+            f" Public version: hexagons and locations with fewer than {disclosure.threshold} incidents "
+            "are not drawn."
+            if disclosure.public
+            else ""
+        )
+    )
+    return Pack(
+        place=place,
+        quarter=quarter,
+        disclosure=disclosure,
+        produced=produced,
+        sources=tuple(ctx.sources.values()),
+        headlines=headline_rows(
+            ctx.store,
+            place,
+            quarter,
+            populations=ctx.populations,
+            all_wards=ctx.wards.codes,
+            sources=ctx.sources,
+        ),
+        maps=maps,
+        map_note=map_note,
+        trends_png=chart_png(
+            ctx, place, quarter.period, disclosure, int(briefing_settings()["packs"]["chart_months"])
+        ),
+        hotspots=hotspots,
+        hotspot_method=hotspot_method,
+        areas=areas,
+        action_days=actions,
+        action_day_method=action_method,
+        caveats=tuple(caveats(disclosure.threshold)),
+        layer_labels={lid: spec.label for lid, spec in config.layers().items() if lid in ctx.sources},
+    )
+
+
+def pack_pdf(
+    ctx: PackContext, place: Place, quarter: Quarter, audience: Audience, produced: date
+) -> tuple[str, bytes]:
+    """(file name, PDF bytes) for one place."""
+    pack = build_pack(ctx, place, quarter, audience, produced)
+    return pack.file_name, render_pack(pack)
+
+
+def batch(
+    ctx: PackContext, places: Sequence[Place], quarter: Quarter, audience: Audience, produced: date
+) -> dict[str, bytes]:
+    """File name -> PDF for each place, in order. Two places with the same file name (a designated area
+    named like a candidate) get ``-2``, ``-3``... rather than one silently replacing the other."""
+    files: dict[str, bytes] = {}
+    for place in places:
+        name, data = pack_pdf(ctx, place, quarter, audience, produced)
+        stem, n = name.removesuffix(".pdf"), 1
+        while name in files:
+            n += 1
+            name = f"{stem}-{n}.pdf"
+        files[name] = data
+    return files
+
+
+def zip_files(files: dict[str, bytes]) -> bytes:
+    """The files in one ZIP (deflated), as bytes, for a single download."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buf.getvalue()

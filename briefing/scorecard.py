@@ -1,0 +1,149 @@
+"""The Partnership Plan scorecard: every target measure over the latest 12 months, for Kirklees, each
+district and each ward, with the target, RAG, direction arrow and a 24-month sparkline.
+
+The rules are those of the pack headlines (:mod:`briefing.headlines`): a "below" target is the yearly
+ceiling for Kirklees, shared out to a district or ward by its share of residents; a "down N a year" target
+is the previous 12 months minus N (shared out the same way); RAG and arrows use the same margins from
+``data/briefing.toml``. The direction compares the latest 12 months with the 12 before.
+
+Counts come from one :func:`store.queries.monthly` read grouped by layer, category and ward (the same
+query the app's charts use), so Kirklees = the sum of its districts = the sum of its wards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+import pandas as pd
+
+import config
+from briefing.headlines import Rag, Target, direction, rag, target_for_period, targets
+from briefing.periods import trailing_months
+from briefing.places import casualty_counts
+from briefing.settings import briefing_settings
+from briefing.sources import LayerSource
+from geo.boundaries import Wards
+from geo.rates import Period, Population, add_months, months_between, rate_per_1000
+from store import Store
+from store.queries import Filters, monthly
+
+Level = Literal["Kirklees", "district", "ward"]
+SPARK_MONTHS = 24
+
+
+@dataclass(frozen=True)
+class Score:
+    """One measure for one area over the latest 12 months."""
+
+    measure: Target
+    level: Level
+    area: str
+    district: str  # the area's district ("" for Kirklees)
+    value: int | None  # None: the layer's data does not cover the 12 months
+    previous: int | None
+    rate: float | None  # per 1,000 residents
+    target: float | None
+    rag: Rag | None
+    direction: str
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    period: Period
+    previous: Period
+    scores: tuple[Score, ...]
+    months: tuple[date, ...]  # sparkline months
+    sparklines: dict[str, tuple[int, ...]]  # measure name -> Kirklees monthly values
+
+    def at(self, level: Level, measure: str | None = None) -> list[Score]:
+        return [
+            s for s in self.scores if s.level == level and (measure is None or s.measure.measure == measure)
+        ]
+
+
+def _measure_frame(frame: pd.DataFrame, casualty: pd.DataFrame, measure: Target) -> pd.DataFrame | None:
+    """Rows (month, ward_code, n) counting ``measure``; None when it counts casualties and no casualty
+    figures are loaded (a collision count must not stand in for a casualty count)."""
+    if measure.counts_casualties:
+        rows = casualty[casualty["layer"] == measure.layer]
+        return rows[["month", "ward_code", "n"]] if int(rows["known"].sum()) else None
+    rows = frame[frame["layer"] == measure.layer]
+    if measure.categories is not None:
+        rows = rows[rows["category"].isin(measure.categories)]
+    return rows[["month", "ward_code", "n"]]
+
+
+def _total(rows: pd.DataFrame | None, codes: list[str], period: Period, covered: bool) -> int | None:
+    """Sum of ``rows`` for the wards over the period; None when the data does not cover it."""
+    if rows is None or not covered:
+        return None
+    inside = rows["ward_code"].isin(codes) & rows["month"].between(
+        pd.Timestamp(period.start), pd.Timestamp(period.end)
+    )
+    return int(rows.loc[inside, "n"].sum())
+
+
+def compute_scorecard(
+    store: Store,
+    wards: Wards,
+    populations: Mapping[str, Population],
+    sources: Mapping[str, LayerSource],
+    latest_month: date,
+) -> Scorecard:
+    """Every measure of ``data/targets.csv`` for Kirklees, its districts and its wards."""
+    options = briefing_settings()
+    margin = float(options["rag"]["amber_margin_percent"])
+    stable = float(options["direction"]["stable_percent"])
+    period = trailing_months(latest_month, 12)
+    previous = period.previous()
+    first = min(previous.start, add_months(latest_month, 1 - SPARK_MONTHS))
+    window = Filters(start=first, end=period.end)
+    frame = monthly(store, window, by=("layer", "category", "ward_code"))
+    frame["month"] = pd.to_datetime(frame["month"])
+    casualty = casualty_counts(store, window, ("layer", "ward_code", "date"))
+    casualty["month"] = pd.to_datetime(casualty["date"]).dt.to_period("M").dt.to_timestamp()
+    casualty = casualty.groupby(["layer", "ward_code", "month"], as_index=False)[["n", "known"]].sum()
+
+    areas: list[tuple[Level, str, str, list[str]]] = [
+        ("Kirklees", config.BOROUGH_NAME, "", list(wards.codes))
+    ]
+    areas += [("district", d, d, wards.wards_in(d)) for d in wards.district_names]
+    areas += [("ward", wards.name_by_code[c], wards.district_by_code[c], [c]) for c in wards.wards_in(None)]
+    total_people = sum(populations[c].people for c in wards.codes if c in populations)
+    months = tuple(months_between(add_months(latest_month, 1 - SPARK_MONTHS), latest_month))
+
+    scores: list[Score] = []
+    sparklines: dict[str, tuple[int, ...]] = {}
+    for measure in targets():
+        source = sources.get(measure.layer)
+        rows = _measure_frame(frame, casualty, measure)
+        by_month = rows.groupby("month")["n"].sum() if rows is not None else pd.Series(dtype="int64")
+        sparklines[measure.measure] = tuple(int(by_month.get(pd.Timestamp(m), 0)) for m in months)
+        covers_now = source is not None and source.covers(period)
+        covers_before = source is not None and source.covers(previous)
+
+        for level, name, district, codes in areas:
+            value = _total(rows, codes, period, covers_now)
+            before = _total(rows, codes, previous, covers_before)
+            parts = [populations.get(c) for c in codes]
+            people = None if any(p is None for p in parts) else sum(p.people for p in parts)
+            share = people / total_people if people and total_people else None
+            target = target_for_period(measure, 12, share, before)
+            scores.append(
+                Score(
+                    measure=measure,
+                    level=level,
+                    area=name,
+                    district=district,
+                    value=value,
+                    previous=before,
+                    rate=None if value is None else rate_per_1000(value, people),
+                    target=target,
+                    rag=rag(value, target, margin),
+                    direction=direction(value, before, stable),
+                )
+            )
+    return Scorecard(period, previous, tuple(scores), months, sparklines)

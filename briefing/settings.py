@@ -1,0 +1,38 @@
+"""Reads ``data/briefing.toml``: RAG margin, direction tolerance, pack sizes and the caveat notes.
+
+Kept in a data file (like every other threshold in the project) so the partnership can change how
+strict the RAG rating is, or reword a caveat, without touching code.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+
+import config
+
+
+@cache
+def briefing_settings() -> dict:
+    with open(config.DATA_DIR / "briefing.toml", "rb") as f:
+        return tomllib.load(f)
+
+
+def public_threshold() -> int:
+    """Counts below this are hidden in public outputs (``[suppression] public_min_count``)."""
+    return int(config.settings()["suppression"]["public_min_count"])
+
+
+def caveats(threshold: int) -> list[tuple[str, str]]:
+    """(title, text) notes for the end of a pack, with the suppression threshold filled in."""
+    out = []
+    for title, text in briefing_settings()["caveats"]["notes"]:
+        out.append(
+            (
+                title,
+                text.replace("{threshold_minus_one}", str(threshold - 1)).replace(
+                    "{threshold}", str(threshold)
+                ),
+            )
+        )
+    return out

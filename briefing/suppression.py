@@ -1,0 +1,103 @@
+"""What each audience may see: small-number suppression for public outputs, full detail for partners.
+
+Why: a count of 1 to 4 in a small area can point to an identifiable person or household (a victim, a
+burgled home). Public outputs therefore show such counts as "fewer than 5" (the threshold comes from
+``[suppression] public_min_count`` in ``data/settings.toml``), and also hide anything that would let a
+reader work a hidden count back out: a rate or a change built on it, or a difference against a shown
+figure. Zero is shown as 0: knowing that nothing happened identifies nobody. Partner outputs show
+everything.
+
+Every number a pack or page prints goes through a :class:`Disclosure`, so there is exactly one place
+where the rule lives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from geo.rates import Change
+
+Audience = Literal["public", "partner"]
+AUDIENCES: tuple[Audience, ...] = ("partner", "public")
+#: The protective marking printed on every page, by audience.
+MARKINGS: dict[Audience, str] = {"partner": "Partner — OFFICIAL", "public": "Public"}
+NOT_AVAILABLE = "no data"
+
+
+def parse_audience(text: str) -> Audience:
+    value = (text or "").strip().lower()
+    if value not in AUDIENCES:
+        raise ValueError(f"audience must be 'public' or 'partner', not {text!r}")
+    return value  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """Formats numbers for one audience. ``threshold`` is the smallest count a public output may show."""
+
+    audience: Audience
+    threshold: int = 5
+
+    @property
+    def public(self) -> bool:
+        return self.audience == "public"
+
+    @property
+    def marking(self) -> str:
+        return MARKINGS[self.audience]
+
+    @property
+    def hidden_text(self) -> str:
+        return f"fewer than {self.threshold}"
+
+    def hides(self, count: int | None) -> bool:
+        """True when ``count`` may not be shown to this audience (1 to threshold-1, public only)."""
+        return self.public and count is not None and 0 < count < self.threshold
+
+    def count(self, count: int | None) -> str:
+        """``1,234``, ``0``, ``fewer than 5`` (public, small) or ``no data``."""
+        if count is None:
+            return NOT_AVAILABLE
+        return self.hidden_text if self.hides(count) else f"{count:,}"
+
+    def rate(self, rate: float | None, count: int | None) -> str:
+        """A rate per 1,000 to one decimal place; hidden with its count (a rate times the population
+        gives the count back)."""
+        if rate is None or count is None:
+            return "–"
+        return "–" if self.hides(count) else f"{rate:,.1f}"
+
+    def change(self, change: Change | None) -> str:
+        """``+12.5% (from 1,200)``; hidden when either count is hidden (the pair would reveal it)."""
+        if change is None or change.previous is None:
+            return NOT_AVAILABLE
+        if self.hides(change.current) or self.hides(change.previous):
+            return "not shown (small numbers)"
+        if change.percent is None:
+            return "up from 0" if change.current else "none in either"
+        if change.current == change.previous:
+            return f"no change ({change.previous:,})"
+        return f"{change.percent:+.1f}% (from {change.previous:,})"
+
+    def direction(self, arrow: str, current: int | None, previous: int | None) -> str:
+        """The arrow, unless it is built on a hidden count (an arrow from 3 to 0 says too much)."""
+        if self.hides(current) or self.hides(previous):
+            return ""
+        return arrow
+
+    def figure(self, value: float | None, count: int | None, decimals: int = 0) -> str:
+        """Any other number derived from ``count`` (a target, an average), hidden with it."""
+        if value is None:
+            return "–"
+        if self.hides(count):
+            return self.hidden_text
+        return f"{value:,.{decimals}f}"
+
+    def shows_cell(self, total: int) -> bool:
+        """Whether a map cell or a hotspot row with ``total`` incidents may be shown at all.
+
+        Public outputs leave out cell-level detail below the threshold entirely (a hexagon with 2
+        incidents in it is nearly an address).
+        """
+        return not self.public or total >= self.threshold

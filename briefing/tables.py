@@ -1,0 +1,120 @@
+"""The pack's tables as text for one audience: used by the PDF and by the app's pages alike.
+
+Why one place: the packs page previews exactly the table the PDF prints, and both go through
+:class:`briefing.suppression.Disclosure`, so the public never sees a number in one and not the other.
+Public versions also leave out H3 cell ids and coordinates (hotspot and action-day rows with fewer
+incidents than the threshold are already left out by :mod:`briefing.packs`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import config
+from briefing.headlines import HeadlineRow, Headlines
+from briefing.model import ActionDayRow, AreaRow, HotspotRow
+from briefing.suppression import Disclosure
+from briefing.text import clip
+
+HEADLINE_COLUMNS = (
+    "Measure",
+    "Count",
+    "Per 1,000 residents",
+    "vs same quarter last year",
+    "vs previous quarter",
+    "Trend",
+    "Target for the quarter",
+    "RAG",
+)
+
+
+def headline_cells(row: HeadlineRow, disclosure: Disclosure) -> list[str]:
+    """One headline row as text, in :data:`HEADLINE_COLUMNS` order."""
+    label = f"↳ {row.label}" if row.is_measure else row.label
+    if row.unit == "casualties":
+        label += " (people)"
+    hidden = disclosure.hides(row.count)
+    return [
+        label,
+        disclosure.count(row.count),
+        disclosure.rate(row.rate, row.count),
+        disclosure.change(row.change_year),
+        disclosure.change(row.change_quarter),
+        disclosure.direction(row.direction, row.count, row.last_year),
+        disclosure.figure(row.target, row.count),
+        "" if hidden or row.rag is None else row.rag,
+    ]
+
+
+def headline_table(headlines: Headlines, disclosure: Disclosure) -> list[list[str]]:
+    return [headline_cells(r, disclosure) for r in headlines.rows]
+
+
+def layer_short_labels(layer_ids: Sequence[str]) -> list[str]:
+    """Column headings for per-layer counts: the layer labels from ``data/layers.toml``."""
+    specs = config.layers()
+    return [specs[lid].label if lid in specs else lid for lid in layer_ids]
+
+
+def hotspot_columns(layer_ids: Sequence[str]) -> list[str]:
+    return ["#", "Location", "Ward", *layer_short_labels(layer_ids), "All", "Confidence", "Trend"]
+
+
+def hotspot_cells(row: HotspotRow, layer_ids: Sequence[str], disclosure: Disclosure) -> list[str]:
+    """One hotspot row as text. Partners also get the H3 cell id under the location, to find it in the app."""
+    location = clip(row.location) or "(no street named)"
+    if not disclosure.public:
+        location += f"\n{row.cell}"
+    return [
+        str(row.rank),
+        location,
+        clip(row.ward),
+        *(disclosure.count(row.counts.get(lid, 0)) for lid in layer_ids),
+        disclosure.count(row.total),
+        row.confidence.replace("Hot spot, ", "").replace(" confidence", ""),
+        row.trend or "–",
+    ]
+
+
+AREA_COLUMNS = (
+    "Area",
+    "Type",
+    "Wards",
+    "Phase",
+    "Since",
+    "Last 3 months",
+    "Last 12 months",
+    "Trend",
+    "Reading",
+)
+
+
+def area_cells(row: AreaRow, disclosure: Disclosure) -> list[str]:
+    return [
+        clip(row.name),
+        row.kind,
+        clip(row.wards),
+        row.phase,
+        row.since or "–",
+        disclosure.count(row.last_3_months),
+        disclosure.count(row.last_12_months),
+        row.trend or "–",
+        clip(row.reading, 400),
+    ]
+
+
+def action_day_columns(disclosure: Disclosure) -> list[str]:
+    columns = ["#", "Focus", "Location", "Ward", "Incidents behind the choice"]
+    return columns if disclosure.public else [*columns, "Why"]
+
+
+def action_day_cells(row: ActionDayRow, disclosure: Disclosure) -> list[str]:
+    """One location as text. Partners also get its centre (latitude, longitude) under the street name."""
+    mix = "; ".join(f"{clip(label, 60)}: {disclosure.count(n)}" for label, n in row.counts.items())
+    behind = f"{disclosure.count(row.incidents)} ({mix})" if mix else disclosure.count(row.incidents)
+    location = clip(row.location) or "(no street named)"
+    cells = [str(row.number), row.preset, location, clip(row.ward), behind]
+    if disclosure.public:
+        return cells
+    cells[2] = f"{location}\n{row.lat:.5f}, {row.lon:.5f}"
+    return [*cells, clip(row.why, 400)]

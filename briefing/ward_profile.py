@@ -1,0 +1,98 @@
+"""The ward profile for councillors: how the ward compares with its district and Kirklees, what is rising,
+where - on one page (and on the Ward profile page of the app).
+
+Over the latest 12 months of data: the rate per 1,000 residents for each layer in the ward, its district and
+Kirklees (counted with :func:`store.queries.counts` and :func:`geo.rates.rate_per_1000`, as the map page
+does); a 12-month trend chart; the ward's most frequent categories against the 12 months before; its top
+hotspots (:func:`briefing.packs.hotspot_section`, the packs' own analysis) and the Clear Hold Build areas
+overlapping it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import config
+from briefing.model import CategoryRow, RateRow, WardProfile
+from briefing.packs import PackContext, area_section, chart_png, hotspot_section, listed_areas
+from briefing.periods import trailing_months
+from briefing.places import district_place, tally, ward_place
+from briefing.settings import public_threshold
+from briefing.suppression import Audience, Disclosure
+from geo.rates import area_population, rate_per_1000
+from store import queries as q
+from store.queries import Filters
+
+#: Rows in the top-categories and hotspot tables (one page must hold everything).
+TOP_CATEGORIES = 8
+TOP_HOTSPOTS = 5
+
+
+def build_ward_profile(ctx: PackContext, ward: str, audience: Audience, produced: date) -> WardProfile:
+    """The profile of a ward (name or code) over the latest 12 months of data."""
+    disclosure = Disclosure(audience, public_threshold())
+    place = ward_place(ctx.wards, ward)
+    district = ctx.wards.district_by_code[place.ward]
+    district_area = district_place(ctx.wards, district)
+    period = trailing_months(ctx.latest_month, 12)
+    before = period.previous()
+
+    def per_layer(frame) -> dict[str, int]:
+        return {str(k): int(v) for k, v in frame.groupby("layer")["n"].sum().items()}
+
+    ward_counts = per_layer(tally(ctx.store, place, place.filters(period)))
+    district_counts = per_layer(tally(ctx.store, district_area, district_area.filters(period)))
+    borough_counts = per_layer(q.counts(ctx.store, Filters(start=period.start, end=period.end), ("layer",)))
+    people = (
+        place.population(ctx.populations),
+        district_area.population(ctx.populations),
+        area_population(ctx.populations, ctx.wards.codes),
+    )
+    ward_n, district_n, borough_n = (p.people if p else None for p in people)
+    rates = tuple(
+        RateRow(
+            layer=lid,
+            label=spec.label,
+            count=ward_counts.get(lid, 0),
+            rate=rate_per_1000(ward_counts.get(lid, 0), ward_n),
+            district_rate=rate_per_1000(district_counts.get(lid, 0), district_n),
+            borough_rate=rate_per_1000(borough_counts.get(lid, 0), borough_n),
+        )
+        for lid, spec in config.layers().items()
+        if lid in ctx.sources
+    )
+
+    now = tally(ctx.store, place, place.filters(period), by=("layer", "category"))
+    earlier = tally(ctx.store, place, place.filters(before), by=("layer", "category"))
+    earlier_n = {(r.layer, r.category): int(r.n) for r in earlier.itertuples(index=False)}
+    comparable = any(s.covers(before) for s in ctx.sources.values())
+    labels = {lid: spec.label for lid, spec in config.layers().items()}
+    top = now.sort_values(["n", "layer", "category"], ascending=[False, True, True]).head(TOP_CATEGORIES)
+    categories = tuple(
+        CategoryRow(
+            label=f"{labels.get(r.layer, r.layer)}: {r.category}",
+            count=int(r.n),
+            previous=earlier_n.get((r.layer, r.category), 0) if comparable else None,
+        )
+        for r in top.itertuples(index=False)
+    )
+
+    hotspots, _, _ = hotspot_section(ctx, place, period, disclosure)
+    hotspots = replace(hotspots, rows=hotspots.rows[:TOP_HOTSPOTS])
+    return WardProfile(
+        place=place,
+        district=district,
+        period=period,
+        disclosure=disclosure,
+        produced=produced,
+        sources=tuple(ctx.sources.values()),
+        rates=rates,
+        people=people,
+        categories=categories,
+        trend_png=chart_png(
+            ctx, place, period, disclosure, 12, highlight=False, cols=5, panel_height_in=1.45
+        ),
+        hotspots=hotspots,
+        areas=area_section(ctx, place, listed_areas(ctx, place, disclosure), disclosure),
+    )

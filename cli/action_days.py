@@ -1,0 +1,153 @@
+"""``hotspots action-days``: the top N places for an action day in a district or ward."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+
+import config
+from cli.output import print_json
+from geo.action_days import ActionPlan, describe_weights, layer_weights, load_presets, plan
+from geo.boundaries import Wards, normalise_name
+from geo.rates import Period, add_months, month_start
+from layers.ingest import current_wards
+from store import Store
+from store.queries import date_range
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    defaults, presets = load_presets()
+    p = subparsers.add_parser(
+        "action-days",
+        parents=[common],
+        help="suggest action-day locations in a district or ward",
+        description="Rank small places (H3 cells) by weighted incident count over the last months and return "
+        "the top N, at least a set distance apart, each with a street name, ward and the reason it was "
+        "chosen. Presets and defaults: data/action_presets.toml.",
+    )
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--district", help="district name (default: the whole borough)")
+    where.add_argument("--ward", help="ward name or code")
+    p.add_argument(
+        "--preset", choices=list(presets), default=next(iter(presets)), help="layer weights preset"
+    )
+    p.add_argument(
+        "--weights",
+        metavar="LAYER=W,...",
+        help="custom weights per layer instead of a preset, e.g. crime=1,asb=2",
+    )
+    p.add_argument(
+        "--months", type=int, default=defaults.window_months, help="window length (default %(default)s)"
+    )
+    p.add_argument("--end", metavar="YYYY-MM", help="last month of the window (default: last month of data)")
+    p.add_argument("--n", type=int, default=defaults.n, help="number of locations (default %(default)s)")
+    p.add_argument(
+        "--min-distance",
+        type=float,
+        default=defaults.min_distance_m,
+        metavar="METRES",
+        help="minimum distance between locations (default %(default)s)",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON on stdout")
+    p.set_defaults(handler=run)
+
+
+def _parse_weights(text: str) -> dict[str, float]:
+    known = config.layers()
+    out: dict[str, float] = {}
+    for part in text.split(","):
+        layer, sep, value = part.partition("=")
+        layer = layer.strip()
+        if not sep or layer not in known:
+            raise ValueError(
+                f"--weights wants LAYER=NUMBER pairs with layers from {', '.join(known)}; got {part!r}"
+            )
+        out[layer] = float(value)
+    return out
+
+
+def _ward_code(wards: Wards, text: str) -> str:
+    if text in wards.codes:
+        return text
+    by_name = {normalise_name(n): c for n, c in zip(wards.names, wards.codes, strict=True)}
+    code = by_name.get(normalise_name(text))
+    if code is None:
+        raise ValueError(f"no ward called {text!r}")
+    return code
+
+
+def plan_record(result: ActionPlan, *, synthetic: bool) -> dict:
+    """JSON-ready answer (the CLI's --json output)."""
+    period = result.period
+    return {
+        "synthetic": synthetic,
+        "area": result.area_name,
+        "preset": result.weights_name,
+        "weights": [{"layer": w.layer, "category": w.category, "weight": w.weight} for w in result.weights],
+        "period": {"first": period.start, "last": period.end, "months": period.months, "label": period.label},
+        "min_distance_m": result.min_distance_m,
+        "locations": [
+            {
+                "rank": loc.rank,
+                "lat": loc.lat,
+                "lon": loc.lon,
+                "street": loc.street,
+                "ward": loc.ward_name,
+                "ward_code": loc.ward_code,
+                "district": loc.district,
+                "score": loc.score,
+                "incidents": loc.incidents,
+                "counts": loc.counts,
+                "why": loc.why,
+                "h3_cell": loc.cell,
+            }
+            for loc in result.locations
+        ],
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    store = Store(config.store_path(args.store))
+    if not store.exists():
+        raise FileNotFoundError(
+            f"no incident store at {store.path}; run `hotspots demo` or import data first"
+        )
+    span = date_range(store)
+    if span is None:
+        raise ValueError("the store holds no incidents")
+    if args.months < 1:
+        raise ValueError("--months must be at least 1")
+    defaults, presets = load_presets()
+    wards = current_wards(store)
+    last = month_start(date.fromisoformat(args.end + "-01") if args.end else span[1])
+    period = Period.of_months(add_months(last, -(args.months - 1)), last)
+    if args.weights:
+        weights, name = layer_weights(_parse_weights(args.weights)), "Custom"
+    else:
+        weights, name = presets[args.preset].weights, presets[args.preset].label
+    result = plan(
+        store,
+        wards,
+        weights=weights,
+        weights_name=name,
+        period=period,
+        n=args.n,
+        min_distance_m=args.min_distance,
+        resolution=defaults.resolution,
+        district=args.district,
+        ward=_ward_code(wards, args.ward) if args.ward else None,
+    )
+    synthetic = bool(store.synthetic_layers())
+    if args.json:
+        print_json(plan_record(result, synthetic=synthetic))
+        return 0
+    if synthetic:
+        print(config.SYNTHETIC_LABEL)
+    print(f"Action-day locations in {result.area_name}, {period.label}; {name}: {describe_weights(weights)}")
+    for loc in result.locations:
+        street = loc.street or "(no street name)"
+        print(f"{loc.rank:>2}. {street}, {loc.ward_name}  ({loc.lat:.5f}, {loc.lon:.5f})")
+        print(f"    {loc.why}")
+    if not result.locations:
+        print("No incidents matched in that area and window.")
+    return 0

@@ -1,0 +1,92 @@
+"""``hotspots packs``: briefing packs as PDFs (and one ZIP of them) for districts, wards or CHB areas."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from datetime import date
+from pathlib import Path
+
+import config
+from briefing.packs import PackContext, area_places, batch, district_places, ward_places, zip_files
+from briefing.periods import Quarter
+from briefing.places import Place, ward_place
+from briefing.suppression import AUDIENCES, parse_audience
+from cli.output import print_json
+from store import Store
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = subparsers.add_parser(
+        "packs",
+        parents=[common],
+        help="briefing pack PDFs for districts (COGs), wards or Clear Hold Build areas",
+        description="Write one briefing pack PDF per place into --out, plus a ZIP holding all of them. "
+        "With no place given, all four district (COG) packs are made.",
+    )
+    p.add_argument("--district", metavar="NAME", help="'all' or a district name (default: all)")
+    p.add_argument(
+        "--ward", metavar="NAME", action="append", default=[], help="a ward name or code (repeatable)"
+    )
+    p.add_argument("--wards", action="store_true", help="also a pack for every ward of the chosen districts")
+    p.add_argument("--area", metavar="NAME", help="'all' or a Clear Hold Build area name or id")
+    p.add_argument(
+        "--period", metavar="YYYYQn", help="calendar quarter, e.g. 2024Q4 (default: last complete quarter)"
+    )
+    p.add_argument("--audience", choices=AUDIENCES, default="partner", help="default %(default)s")
+    p.add_argument("--out", metavar="DIR", required=True, help="folder to write the PDFs and the ZIP into")
+    p.add_argument("--produced", metavar="YYYY-MM-DD", help="date printed as 'produced' (default: today)")
+    p.add_argument("--json", action="store_true", help="print what was written as JSON")
+    p.set_defaults(handler=run)
+
+
+def choose_places(ctx: PackContext, args: argparse.Namespace) -> list[Place]:
+    """The places asked for, in order: districts, then their wards (--wards), named wards, areas."""
+    places: list[Place] = []
+    district = args.district or ("all" if not (args.ward or args.area) else None)
+    if district:
+        districts = district_places(ctx, district)
+        places += districts
+        if args.wards:
+            places += ward_places(ctx, [d.name for d in districts])
+    places += [ward_place(ctx.wards, w) for w in args.ward]
+    if args.area:
+        places += area_places(ctx, args.area)
+    if not places:
+        raise ValueError("no places chosen: give --district, --ward or --area")
+    return places
+
+
+def run(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    ctx = PackContext.load(Store(config.store_path(args.store)))
+    quarter = Quarter.parse(args.period) if args.period else ctx.default_quarter()
+    ctx.check_quarter(quarter)
+    audience = parse_audience(args.audience)
+    produced = date.fromisoformat(args.produced) if args.produced else date.today()
+    files = batch(ctx, choose_places(ctx, args), quarter, audience, produced)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+        written.append(str(out / name))
+    archive = out / f"packs-{quarter.code}-{audience}.zip"
+    archive.write_bytes(zip_files(files))
+    seconds = round(time.perf_counter() - started, 2)
+    if args.json:
+        print_json(
+            {
+                "period": quarter.code,
+                "audience": audience,
+                "files": written,
+                "zip": str(archive),
+                "seconds": seconds,
+            }
+        )
+        return 0
+    for path in written:
+        print(path)
+    count = f"{len(files)} pack{'s' if len(files) != 1 else ''}"
+    print(f"{archive}  ({count}, {quarter.label}, {audience}; {seconds} s)")
+    return 0

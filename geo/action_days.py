@@ -1,0 +1,375 @@
+"""Action-day picker: the top N places in a district or ward to send partners to, spread apart.
+
+Why: police and fire planners choose action-day, patrol and visual-audit locations at COG meetings. A
+ranked list of small places, each with a street name people recognise and a plain reason, lets them
+agree quickly; spreading the places out stops one busy street taking every slot.
+
+The rules, written down:
+
+1. **What counts.** Incidents in the chosen area (district or ward) within the window (whole months),
+   weighted by a preset or custom weights: each incident takes the weight of the most specific rule
+   that matches it (a rule for its category beats a rule for its whole layer); unmatched incidents
+   count 0.
+2. **Places.** Incidents are grouped into H3 cells (default resolution 9, about 0.1 km²). A place's
+   **score** is the sum of its incidents' weights.
+3. **Centre.** The weighted mean position of the place's incidents, so the pin sits where the trouble
+   is rather than at the middle of a hexagon; when that point falls outside the chosen area (a cell on a
+   jagged boundary), the incident nearest to it is used instead, so every centre is inside the area.
+4. **Spread.** Places are taken in score order (ties by cell id, so the answer never changes between
+   runs) and a place is skipped when its centre is nearer than the minimum distance to a place already
+   taken (great-circle distance). This stops after N places or when none are left.
+5. **Street.** The most common street name among the place's incidents (police.uk's "On or near"
+   dropped; ties alphabetical); the ward is the one holding most of the place's incidents.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import h3
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+import config
+from geo.boundaries import Wards
+from geo.rates import Period
+from store import Store
+from store.queries import Filters
+
+PRESETS_FILE = config.DATA_DIR / "action_presets.toml"
+EARTH_RADIUS_M = 6_371_008.8
+
+
+@dataclass(frozen=True)
+class Weight:
+    """How much one incident of a layer (or of one of its categories) counts towards a place's score."""
+
+    layer: str
+    category: str | None
+    weight: float
+
+
+@dataclass(frozen=True)
+class Preset:
+    id: str
+    label: str
+    description: str
+    weights: tuple[Weight, ...]
+
+
+@dataclass(frozen=True)
+class PickerDefaults:
+    resolution: int
+    window_months: int
+    n: int
+    min_distance_m: float
+
+
+def load_presets(path: Path = PRESETS_FILE) -> tuple[PickerDefaults, dict[str, Preset]]:
+    """Defaults and presets (by id, in file order) from ``data/action_presets.toml``."""
+    with open(path, "rb") as f:
+        raw = tomllib.load(f)
+    picker = raw["picker"]
+    defaults = PickerDefaults(
+        resolution=int(picker["resolution"]),
+        window_months=int(picker["window_months"]),
+        n=int(picker["n"]),
+        min_distance_m=float(picker["min_distance_m"]),
+    )
+    presets = {
+        pid: Preset(
+            id=pid,
+            label=spec["label"],
+            description=spec.get("description", ""),
+            weights=tuple(Weight(w["layer"], w.get("category"), float(w["weight"])) for w in spec["weights"]),
+        )
+        for pid, spec in raw["presets"].items()
+    }
+    return defaults, presets
+
+
+def layer_weights(weights: Mapping[str, float]) -> tuple[Weight, ...]:
+    """Custom weights per whole layer (layers weighted 0 are left out)."""
+    return tuple(Weight(layer, None, float(w)) for layer, w in weights.items() if w > 0)
+
+
+def describe_weights(weights: tuple[Weight, ...]) -> str:
+    """e.g. "Drugs ×1, Deliberate fires ×2" for headers and exports."""
+    labels = config.layers()
+    parts = []
+    for w in weights:
+        name = w.category or (labels[w.layer].label if w.layer in labels else w.layer)
+        parts.append(f"{name} ×{w.weight:g}")
+    return ", ".join(parts)
+
+
+def apply_weights(incidents: pd.DataFrame, weights: tuple[Weight, ...]) -> pd.DataFrame:
+    """Add ``weight`` (rule 1) and ``label`` columns; drop weight-0 rows.
+
+    The label is what a count is reported under: the category for a category rule, the layer's name for a
+    whole-layer rule (the score was built from the layer, so that is the honest breakdown).
+    """
+    if any(w.weight < 0 for w in weights):
+        raise ValueError("weights cannot be negative")
+    layer_labels = {lid: spec.label for lid, spec in config.layers().items()}
+    by_category = {(w.layer, w.category): w.weight for w in weights if w.category is not None}
+    by_layer = {w.layer: w.weight for w in weights if w.category is None}
+    pairs = pd.Series(list(zip(incidents["layer"], incidents["category"], strict=True)), dtype=object)
+    category_weight = pairs.map(by_category).to_numpy(dtype=float)
+    specific = ~np.isnan(category_weight)
+    layer_weight = incidents["layer"].map(by_layer).fillna(0.0).to_numpy(dtype=float)
+    weight = np.where(specific, category_weight, layer_weight)
+    layer_name = incidents["layer"].map(layer_labels).fillna(incidents["layer"])
+    label = np.where(specific, incidents["category"], layer_name)
+    out = incidents.assign(weight=np.asarray(weight, dtype=float), label=label)
+    return out[out["weight"] > 0].reset_index(drop=True)
+
+
+def distance_m(lat1: float, lon1: float, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    """Great-circle (haversine) distance in metres from one point to many."""
+    p1, p2 = math.radians(lat1), np.radians(lat2)
+    dlat = p2 - p1
+    dlon = np.radians(lon2) - math.radians(lon1)
+    a = np.sin(dlat / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(a))
+
+
+def street_name(streets: pd.Series) -> str:
+    """Most common street (rule 5), or "" when the records name none."""
+    names = streets.dropna().astype(str).str.replace(r"(?i)^\s*on or near\s+", "", regex=True).str.strip()
+    names = names[names != ""]
+    if names.empty:
+        return ""
+    tally = names.value_counts()
+    return sorted(tally[tally == tally.max()].index)[0]
+
+
+@dataclass(frozen=True)
+class Location:
+    """One suggested action-day location."""
+
+    rank: int
+    cell: str
+    lat: float
+    lon: float
+    street: str
+    ward_code: str
+    ward_name: str
+    district: str
+    score: float
+    incidents: int
+    counts: dict[str, int]  # label -> incidents, largest first
+    why: str
+
+
+def _centre(group: pd.DataFrame, area: BaseGeometry) -> tuple[float, float]:
+    """Rule 3: weighted mean position, or the nearest incident to it when the mean is outside the area."""
+    w = group["weight"].to_numpy()
+    lat = float(np.average(group["lat"], weights=w))
+    lon = float(np.average(group["lon"], weights=w))
+    if shapely.intersects_xy(area, lon, lat):
+        return lat, lon
+    nearest = int(np.argmin(distance_m(lat, lon, group["lat"].to_numpy(), group["lon"].to_numpy())))
+    return float(group["lat"].iloc[nearest]), float(group["lon"].iloc[nearest])
+
+
+def _why(
+    rank: int,
+    incidents: int,
+    counts: dict[str, int],
+    score: float,
+    period: Period,
+    area_name: str,
+    min_distance_m: float,
+) -> str:
+    top = list(counts.items())[:2]
+    mix = f"all {top[0][0]}" if len(counts) == 1 else "mostly " + " and ".join(f"{lb} ({n})" for lb, n in top)
+    where = f"the highest score in {area_name}"
+    if rank > 1:
+        where += f" at least {min_distance_m:,.0f} m from those ranked above"
+    first, last = f"{period.start:%b %Y}", f"{period.end:%b %Y}"
+    when = f"in {first}" if first == last else f"from {first} to {last}"
+    return (
+        f"{incidents} incident{'s' if incidents != 1 else ''} here {when}, {mix}, "
+        f"for a weighted score of {score:g}: {where}."
+    )
+
+
+def pick(
+    incidents: pd.DataFrame,
+    *,
+    area: BaseGeometry,
+    area_name: str,
+    period: Period,
+    wards: Wards,
+    n: int,
+    min_distance_m: float,
+) -> list[Location]:
+    """Rules 2-5 on weighted incidents (columns cell, lat, lon, street, ward_code, weight, label)."""
+    if n < 1:
+        raise ValueError("ask for at least one location")
+    if min_distance_m < 0:
+        raise ValueError("the minimum distance cannot be negative")
+    if incidents.empty:
+        return []
+    scores = (
+        incidents.groupby("cell")["weight"]
+        .sum()
+        .reset_index()
+        .sort_values(["weight", "cell"], ascending=[False, True])
+    )
+    groups = dict(tuple(incidents.groupby("cell")))
+    chosen: list[Location] = []
+    taken_lat: list[float] = []
+    taken_lon: list[float] = []
+    for cell, score in zip(scores["cell"], scores["weight"], strict=True):
+        group = groups[cell]
+        lat, lon = _centre(group, area)
+        if (
+            taken_lat
+            and distance_m(lat, lon, np.array(taken_lat), np.array(taken_lon)).min() < min_distance_m
+        ):
+            continue
+        tally = group["label"].value_counts()
+        counts = {label: int(tally[label]) for label in sorted(tally.index, key=lambda k: (-tally[k], k))}
+        ward_tally = group["ward_code"].value_counts()
+        ward_code = sorted(ward_tally[ward_tally == ward_tally.max()].index)[0]
+        rank = len(chosen) + 1
+        total = int(len(group))
+        score = round(float(score), 6)
+        chosen.append(
+            Location(
+                rank=rank,
+                cell=h3.int_to_str(int(cell)),
+                lat=round(lat, 6),
+                lon=round(lon, 6),
+                street=street_name(group["street"]),
+                ward_code=ward_code,
+                ward_name=wards.name_by_code.get(ward_code, ward_code),
+                district=wards.district_by_code.get(ward_code, ""),
+                score=score,
+                incidents=total,
+                counts=counts,
+                why=_why(rank, total, counts, score, period, area_name, min_distance_m),
+            )
+        )
+        taken_lat.append(lat)
+        taken_lon.append(lon)
+        if len(chosen) == n:
+            break
+    return chosen
+
+
+def weighted_incidents(
+    store: Store,
+    weights: tuple[Weight, ...],
+    *,
+    period: Period,
+    resolution: int,
+    district: str | None = None,
+    ward: str | None = None,
+) -> pd.DataFrame:
+    """The incidents that count (rule 1) in the area and window, each with its cell at ``resolution``."""
+    if resolution not in (7, 8, 9, 10):
+        raise ValueError("the resolution must be 7, 8, 9 or 10")
+    layers = tuple(sorted({w.layer for w in weights}))
+    where, params = Filters(
+        layers=layers, start=period.start, end=period.end, district=district, ward=ward
+    ).where()
+    frame = store.query(
+        f"SELECT layer, category, lat, lon, street, ward_code, h3_r{resolution} AS cell FROM incidents "
+        f"WHERE {where} ORDER BY layer, source_id",
+        params,
+    )
+    return apply_weights(frame, weights)
+
+
+@dataclass(frozen=True)
+class ActionPlan:
+    """The picker's answer with what it was asked, for headers and exports."""
+
+    area_name: str
+    period: Period
+    weights: tuple[Weight, ...]
+    weights_name: str
+    min_distance_m: float
+    locations: tuple[Location, ...]
+
+    def table(self) -> pd.DataFrame:
+        """One row per location; counts behind the score as one text column (for CSV and print)."""
+        return pd.DataFrame(
+            [
+                {
+                    "rank": loc.rank,
+                    "street": loc.street,
+                    "ward": loc.ward_name,
+                    "district": loc.district,
+                    "lat": loc.lat,
+                    "lon": loc.lon,
+                    "score": loc.score,
+                    "incidents": loc.incidents,
+                    "counts": "; ".join(f"{k}: {v}" for k, v in loc.counts.items()),
+                    "why": loc.why,
+                    "h3_cell": loc.cell,
+                }
+                for loc in self.locations
+            ],
+            columns=[
+                "rank",
+                "street",
+                "ward",
+                "district",
+                "lat",
+                "lon",
+                "score",
+                "incidents",
+                "counts",
+                "why",
+                "h3_cell",
+            ],
+        )
+
+
+def plan(
+    store: Store,
+    wards: Wards,
+    *,
+    weights: tuple[Weight, ...],
+    weights_name: str,
+    period: Period,
+    n: int,
+    min_distance_m: float,
+    resolution: int,
+    district: str | None = None,
+    ward: str | None = None,
+) -> ActionPlan:
+    """The whole picker for a district, a ward (code), or (neither) the whole borough."""
+    if ward is not None:
+        area_name = wards.name_by_code[ward]
+    elif district is not None:
+        if district not in wards.district_names:
+            raise ValueError(
+                f"no district called {district!r}; choose from {', '.join(wards.district_names)}"
+            )
+        area_name = district
+    else:
+        area_name = config.BOROUGH_NAME
+    incidents = weighted_incidents(
+        store, weights, period=period, resolution=resolution, district=district, ward=ward
+    )
+    locations = pick(
+        incidents,
+        area=wards.geometry_of(district=district, ward=ward),
+        area_name=area_name,
+        period=period,
+        wards=wards,
+        n=n,
+        min_distance_m=min_distance_m,
+    )
+    return ActionPlan(area_name, period, weights, weights_name, min_distance_m, tuple(locations))

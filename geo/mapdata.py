@@ -1,0 +1,197 @@
+"""Turn counts and boundaries into what a web map draws: hexagon features, colour classes, outlines, view.
+
+Why a separate, pure module: the map page must stay fast and safe, and both are easier to guarantee
+(and test) away from Streamlit and folium. Fast: boundaries are simplified and coordinates rounded, so
+the browser receives tens of kilobytes, not the survey-grade polygons; incidents are only ever sent as
+per-hexagon counts. Safe: every name that came from a data file is HTML-escaped here, because map
+tooltips insert feature properties into the page as HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import h3
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry import mapping
+from shapely.geometry.base import BaseGeometry
+
+from geo.boundaries import Wards
+
+#: Sequential yellow-orange-red (ColorBrewer YlOrRd, 5 classes): readable for most colour-vision
+#: deficiencies and prints well in greyscale; darker = more incidents.
+HEX_PALETTE = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
+#: Simplification tolerance for drawn boundaries, in degrees (about 15-20 m at Kirklees' latitude):
+#: invisible at borough and ward zoom, and it cuts the boundary payload several-fold.
+BOUNDARY_TOLERANCE_DEG = 0.0002
+#: Decimal places kept in drawn coordinates (1e-5 degrees is about 1 m).
+COORD_DECIMALS = 5
+
+
+def map_resolution(*, local: bool, borough_resolution: int, local_resolution: int) -> int:
+    """H3 resolution for the map: coarse for the whole borough, finer once narrowed to a district or ward.
+
+    Why two: at borough zoom, small cells are a few pixels wide and turn the map into noise; once a user
+    has zoomed into a place, the finer cells show which streets are involved.
+    """
+    return local_resolution if local else borough_resolution
+
+
+def class_breaks(values: Sequence[int] | np.ndarray, classes: int = len(HEX_PALETTE)) -> list[int]:
+    """Upper bounds (inclusive) of up to ``classes`` colour classes for positive counts, by quantile.
+
+    Quantiles rather than equal steps because incident counts are very skewed (a few town-centre cells
+    hold hundreds, most hold a handful): equal steps would paint almost every cell the palest colour.
+    The last bound is the maximum, so every positive count falls in a class. Empty input -> no classes.
+    """
+    v = np.asarray(values, dtype=float)
+    v = v[v > 0]
+    if v.size == 0:
+        return []
+    quantiles = np.quantile(v, np.arange(1, classes + 1) / classes, method="inverted_cdf")
+    return sorted({int(math.ceil(q)) for q in quantiles})
+
+
+def class_labels(breaks: Sequence[int]) -> list[str]:
+    """Legend text for each class, e.g. ``["1-3", "4", "5-12"]`` for breaks ``[3, 4, 12]``."""
+    labels, lower = [], 1
+    for upper in breaks:
+        labels.append(f"{lower:,}" if lower == upper else f"{lower:,}–{upper:,}")
+        lower = upper + 1
+    return labels
+
+
+def palette_for(classes: int, palette: Sequence[str] = HEX_PALETTE) -> list[str]:
+    """``classes`` colours spread across the palette, so few classes still run from pale to dark."""
+    if classes <= 0:
+        return []
+    if classes == 1:
+        return [palette[-1]]
+    idx = np.linspace(0, len(palette) - 1, classes).round().astype(int)
+    return [palette[i] for i in idx]
+
+
+def classify(values: Sequence[int] | np.ndarray, breaks: Sequence[int]) -> np.ndarray:
+    """Class index of each value: the first class whose upper bound is at least the value."""
+    return np.searchsorted(np.asarray(breaks), np.asarray(values), side="left")
+
+
+def cell_ring(cell: int) -> list[list[float]]:
+    """The closed GeoJSON ring ([lon, lat] pairs) of an H3 cell given as an integer index."""
+    ring = [
+        [round(lng, COORD_DECIMALS), round(lat, COORD_DECIMALS)]
+        for lat, lng in h3.cell_to_boundary(h3.int_to_str(int(cell)))
+    ]
+    return [*ring, ring[0]]
+
+
+@dataclass(frozen=True)
+class HexLayer:
+    """Hexagon features for the map with the colour classes used to draw them (for the legend)."""
+
+    geojson: dict
+    breaks: list[int]
+    colours: list[str]
+
+    @property
+    def legend(self) -> list[tuple[str, str]]:
+        """(colour, label) per class, palest first."""
+        return list(zip(self.colours, class_labels(self.breaks), strict=True))
+
+
+def hex_layer(
+    counts: pd.DataFrame,
+    *,
+    cell_column: str,
+    layer_ids: Sequence[str],
+    ward_names: Mapping[str, str],
+    ward_districts: Mapping[str, str],
+) -> HexLayer:
+    """Hexagon features from counts per (cell, layer, ward_code) (column ``n``), one feature per cell.
+
+    Each feature carries the count for every layer in ``layer_ids`` (zeros included, so tooltips line
+    up), the total, and the ward holding most of the cell's incidents (a hexagon can straddle a ward
+    boundary; ties go to the lower ward code so the answer never changes between runs). Ward and
+    district names are HTML-escaped because the tooltip shows them as HTML.
+    """
+    if counts.empty:
+        return HexLayer({"type": "FeatureCollection", "features": []}, [], [])
+    per_layer = (
+        counts.groupby([cell_column, "layer"])["n"]
+        .sum()
+        .unstack("layer")
+        .reindex(columns=list(layer_ids))
+        .fillna(0)
+    ).astype(np.int64)
+    totals = per_layer.sum(axis=1)
+    main_ward = (
+        counts.groupby([cell_column, "ward_code"], as_index=False)["n"]
+        .sum()
+        .sort_values([cell_column, "n", "ward_code"], ascending=[True, False, True])
+        .drop_duplicates(cell_column)
+        .set_index(cell_column)["ward_code"]
+    )
+    totals_arr = totals.to_numpy()
+    breaks = class_breaks(totals_arr)
+    colours = palette_for(len(breaks))
+    fill = [colours[k] for k in classify(totals_arr, breaks)]
+    wards_arr = main_ward.reindex(per_layer.index).to_numpy()
+    features = []
+    for i, (cell, layer_counts) in enumerate(
+        zip(per_layer.index, per_layer.to_numpy().tolist(), strict=True)
+    ):
+        ward = wards_arr[i]
+        properties = {
+            "kind": "hex",
+            "ward": html.escape(ward_names.get(ward, ward)),
+            "district": html.escape(ward_districts.get(ward, "")),
+            **dict(zip(layer_ids, layer_counts, strict=True)),
+            "total": int(totals_arr[i]),
+            "style": {"fillColor": fill[i]},
+        }
+        geometry = {"type": "Polygon", "coordinates": [cell_ring(cell)]}
+        features.append({"type": "Feature", "properties": properties, "geometry": geometry})
+    return HexLayer({"type": "FeatureCollection", "features": features}, breaks, colours)
+
+
+def simplified(geom: BaseGeometry, tolerance: float = BOUNDARY_TOLERANCE_DEG) -> dict:
+    """GeoJSON geometry of ``geom`` simplified (topology kept) and rounded, for drawing only."""
+    small = shapely.simplify(geom, tolerance, preserve_topology=True)
+    return mapping(shapely.transform(small, lambda xy: np.round(xy, COORD_DECIMALS)))
+
+
+def ward_features(wards: Wards, tolerance: float = BOUNDARY_TOLERANCE_DEG) -> dict:
+    """Simplified ward polygons with escaped ward and district names (``kind`` = "ward")."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"kind": "ward", "ward": html.escape(name), "district": html.escape(district)},
+                "geometry": simplified(geom, tolerance),
+            }
+            for name, district, geom in zip(wards.names, wards.districts, wards.geometries, strict=True)
+        ],
+    }
+
+
+def area_features(
+    shapes: Mapping[str, BaseGeometry], kind: str, tolerance: float = BOUNDARY_TOLERANCE_DEG
+) -> dict:
+    """Simplified named outlines (districts, or a selected area) with escaped names."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"kind": kind, "name": html.escape(name)},
+                "geometry": simplified(geom, tolerance),
+            }
+            for name, geom in shapes.items()
+        ],
+    }

@@ -1,0 +1,145 @@
+"""Periods, per-1,000-resident rates and change against the previous period: the numbers in every summary.
+
+Why whole months: police.uk data (crime and ASB, most of the volume) only says which month an incident
+happened in, so a period that starts or ends mid-month would silently drop or half-count those layers.
+Every period here is a run of whole calendar months, and "the previous period" is the same number of
+months immediately before it, so a change compares like with like.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+#: Residents per rate unit: partnership documents quote rates "per 1,000 population".
+RATE_BASE = 1000
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(day: date) -> date:
+    """Last day of ``day``'s month."""
+    next_month = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return next_month - timedelta(days=1)
+
+
+def add_months(day: date, months: int) -> date:
+    """First day of the month ``months`` after (or before, if negative) ``day``'s month."""
+    index = day.year * 12 + (day.month - 1) + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def months_between(first: date, last: date) -> list[date]:
+    """First day of every month from ``first``'s month to ``last``'s month inclusive."""
+    count = (last.year - first.year) * 12 + last.month - first.month + 1
+    return [add_months(first, i) for i in range(max(count, 0))]
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole calendar months: ``start`` is a 1st, ``end`` the last day of a month (both inclusive)."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.start != month_start(self.start) or self.end != month_end(self.end):
+            raise ValueError(f"a period must be whole months, got {self.start} to {self.end}")
+        if self.end < self.start:
+            raise ValueError(f"a period cannot end ({self.end}) before it starts ({self.start})")
+
+    @classmethod
+    def of_months(cls, first: date, last: date) -> Period:
+        """The whole months from ``first``'s month to ``last``'s month."""
+        return cls(month_start(first), month_end(last))
+
+    @property
+    def months(self) -> int:
+        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+
+    def previous(self) -> Period:
+        """The same number of months immediately before this period."""
+        start = add_months(self.start, -self.months)
+        return Period(start, self.start - timedelta(days=1))
+
+    def within(self, first: date, last: date) -> bool:
+        """True when data from ``first`` to ``last`` covers the whole period (its counts are complete)."""
+        return first <= self.start and self.end <= last
+
+    @property
+    def label(self) -> str:
+        """e.g. "Oct 2024 to Sep 2025 (12 months)"."""
+        first, last = self.start.strftime("%b %Y"), self.end.strftime("%b %Y")
+        span = first if first == last else f"{first} to {last}"
+        return f"{span} ({self.months} month{'s' if self.months != 1 else ''})"
+
+
+@dataclass(frozen=True)
+class Population:
+    """Residents of an area, and whether any part of the figure is an approximation."""
+
+    people: int
+    approximate: bool
+
+
+def area_population(populations: Mapping[str, Population], ward_codes: Iterable[str]) -> Population | None:
+    """Total residents of the given wards; None when any ward has no population (a rate would mislead)."""
+    parts = [populations.get(code) for code in ward_codes]
+    if not parts or any(p is None for p in parts):
+        return None
+    return Population(sum(p.people for p in parts), any(p.approximate for p in parts))
+
+
+def rate_per_1000(count: int, people: int | None) -> float | None:
+    """Incidents per 1,000 residents (None when the population is unknown or zero)."""
+    if not people:
+        return None
+    return count * RATE_BASE / people
+
+
+def per_year(value: float | None, months: int) -> float | None:
+    """Scale a value counted over ``months`` months to 12 months, to compare with annual figures."""
+    if value is None or months <= 0:
+        return None
+    return value * 12 / months
+
+
+@dataclass(frozen=True)
+class Change:
+    """A count against the count for the previous period, in the partnership's arrow convention.
+
+    ``previous`` is None when the data does not reach back over the whole previous period: a
+    percentage against a partial period would show a false rise.
+    """
+
+    current: int
+    previous: int | None
+
+    @property
+    def percent(self) -> float | None:
+        """Percentage change; None when there is no previous count or it was zero (no meaningful %)."""
+        if not self.previous:
+            return None
+        return 100.0 * (self.current - self.previous) / self.previous
+
+    @property
+    def arrow(self) -> str:
+        """↑ more, ↓ fewer, → the same, blank when there is nothing to compare with."""
+        if self.previous is None:
+            return ""
+        return "↑" if self.current > self.previous else "↓" if self.current < self.previous else "→"
+
+    @property
+    def text(self) -> str:
+        """Plain words for a summary table, e.g. "↑ 12.5% (from 1,200)"."""
+        if self.previous is None:
+            return "no data for the previous period"
+        pct = self.percent
+        if pct is None:  # nothing in the previous period: a percentage would be infinite
+            return "↑ from 0" if self.current else "→ none in either period"
+        if self.current == self.previous:
+            return f"→ no change (both {self.current:,})"
+        return f"{self.arrow} {abs(pct):.1f}% (from {self.previous:,})"

@@ -1,0 +1,167 @@
+"""Council fly-tipping exports (CSV or XLSX) -> the ``fly_tipping`` layer, by DEFRA size class.
+
+There is no national point-level standard, so every council system names its columns differently:
+columns are matched by name with synonyms (see :data:`SCHEMA`), and the report lists the columns it did
+not use so the analyst can see nothing important was missed. Size text is mapped to the DEFRA size
+classes of ``data/layers.toml`` by key words ("Car Boot or Less", "car boot", "CAR-BOOT" all match);
+a size it does not recognise is kept as "Other / unknown size" and named in the report, because an
+unusual size label is no reason to lose the incident.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from geo.boundaries import Wards
+from layers.readers import (
+    COORDINATE_FIELDS,
+    COORDINATES,
+    Field,
+    Schema,
+    Upload,
+    loose,
+    need,
+    read_table,
+    record_ids,
+)
+from layers.report import ImportReport, Parsed, Triage, attribute_frame, check_when_and_where, incident_frame
+
+UNKNOWN_SIZE = "Other / unknown size"
+#: (key word in the loosened size text, DEFRA size class in data/layers.toml), first match wins.
+SIZE_WORDS: tuple[tuple[str, str], ...] = (
+    ("blackbag", "Single black bag"),
+    ("singlebag", "Single black bag"),
+    ("carboot", "Car boot or less"),
+    ("smallvan", "Small van load"),
+    ("transit", "Transit van load"),
+    ("tipper", "Tipper lorry load"),
+    ("lorry", "Tipper lorry load"),
+    ("significant", "Significant/multiple loads"),
+    ("multiple", "Significant/multiple loads"),
+)
+
+SCHEMA = Schema(
+    expected="a fly-tipping export (CSV or Excel) with a date and a location as easting/northing or "
+    "latitude/longitude, ideally an id and the DEFRA waste size",
+    fields=(
+        Field(
+            "id",
+            (
+                "Reference",
+                "ID",
+                "Incident ID",
+                "Incident reference",
+                "Incident number",
+                "Case reference",
+                "Case ID",
+                "Case number",
+                "Enquiry number",
+                "Request ID",
+                "Service request",
+                "Job number",
+                "Ref",
+                "Report ID",
+                "Fly tip ID",
+                "Flytipping ID",
+            ),
+        ),
+        Field(
+            "date",
+            (
+                "Date",
+                "Incident date",
+                "Date reported",
+                "Reported date",
+                "Report date",
+                "Date of incident",
+                "Date received",
+                "Received date",
+                "Date found",
+                "Date logged",
+                "Logged date",
+                "Created date",
+                "Date created",
+                "Created",
+            ),
+        ),
+        *COORDINATE_FIELDS,
+        Field(
+            "size",
+            (
+                "Size",
+                "Waste size",
+                "Size of tip",
+                "Size category",
+                "Tip size",
+                "Load size",
+                "Size of waste",
+                "Incident size",
+                "Quantity",
+                "Amount",
+                "Volume",
+            ),
+        ),
+        Field("land_type", ("Land type", "Land", "Land use", "Land category", "Location type", "Site type")),
+        Field(
+            "waste_type",
+            ("Waste type", "Type of waste", "Waste", "Waste category", "Main waste type", "Type"),
+        ),
+        Field("status", ("Status", "Case status", "Current status", "Outcome")),
+        Field(
+            "street",
+            (
+                "Street",
+                "Street name",
+                "Road",
+                "Location",
+                "Address",
+                "Site address",
+                "Site",
+                "Location description",
+            ),
+        ),
+        Field("ward", ("Ward", "Ward name")),
+    ),
+    required=(*need("date"), COORDINATES),
+)
+
+ATTRIBUTES = ("size", "land_type", "waste_type", "status", "ward")
+
+
+def size_class(text: str) -> str:
+    """The DEFRA size class a size text names, else :data:`UNKNOWN_SIZE`."""
+    key = loose(text)
+    return next((size for word, size in SIZE_WORDS if word in key), UNKNOWN_SIZE)
+
+
+def parse(uploads: list[Upload], report: ImportReport, wards: Wards) -> Parsed:
+    (upload,) = uploads
+    table = read_table(upload, SCHEMA)
+    triage = Triage(report, table, wards)
+    dates, month_only, points = check_when_and_where(triage, table)
+    keep = triage.kept
+
+    sizes = table.col("size")
+    distinct = pd.Index(sizes.unique())
+    category = np.array([size_class(s) for s in distinct], dtype=object)[
+        distinct.get_indexer(sizes.to_numpy())
+    ]
+    unrecognised = sizes[keep & (category == UNKNOWN_SIZE) & (sizes != "").to_numpy()].value_counts()
+    if len(unrecognised):
+        listed = ", ".join(f"'{s}' ({n:,})" for s, n in unrecognised.head(5).items())
+        report.notes.append(f"sizes not recognised, stored as '{UNKNOWN_SIZE}': {listed}")
+    if not table.has("id"):
+        report.notes.append("no id column: records are identified by date, place and size")
+
+    parsed = incident_frame(
+        triage,
+        layer="fly_tipping",
+        category=category,
+        source_id=record_ids(table, "id", keep, (table.col("date"), points.lat, points.lon, sizes)),
+        dates=dates,
+        month_only=month_only,
+        points=points,
+        street=table.col("street"),
+    )
+    return Parsed(triage, parsed, attribute_frame(triage, table, ATTRIBUTES))

@@ -1,0 +1,311 @@
+"""Running imports: the one registry of sources and the one path from uploaded bytes to the store.
+
+The command line (``hotspots import``) and the app's Data page both call :func:`run_import`, so a file
+imports the same way from either. For incident sources the path is fixed, whatever the source:
+
+1. the source's parser reads the file and sets aside rows it cannot use (bad date, no coordinates,
+   outside every ward of the loaded boundaries...: see :func:`layers.report.check_when_and_where`);
+2. repeated records within the file are set aside as duplicates;
+3. the report is checked to add up (read = accepted + set aside) and, with the accepted rows, written
+   in one transaction by :func:`layers.ingest.ingest`; records already stored are skipped there.
+
+Nothing is written when a file cannot be read at all: the report then carries the one-sentence error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from geo.boundaries import Wards
+from layers import boundary_import, fires, fly_tipping, police, police_api, population, stats19
+from layers.ingest import current_wards, ingest
+from layers.readers import FileProblem, Schema, Upload, http_request, peek_rows
+from layers.report import DUPLICATE, RECORDED_ROWS_PER_REASON, ImportReport, Parsed
+from store import Store
+
+#: Called with (fraction done 0..1, what is happening) so the app can show a progress bar.
+Progress = Callable[[float, str], None]
+Parser = Callable[[list[Upload], ImportReport, Wards], Parsed]
+
+
+def _quiet(fraction: float, message: str) -> None:
+    """The default progress callback: say nothing."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One kind of file the app imports."""
+
+    id: str
+    label: str
+    #: what the files should be, shown as help
+    description: str
+    #: file name endings offered by upload dialogs
+    extensions: tuple[str, ...]
+    #: True: all files given form one import (STATS19 collisions + casualties); False: one import per file
+    together: bool = False
+    #: incident parser; None for the boundary and population sources, which have their own path
+    parser: Parser | None = None
+    #: column schemas that recognise this source's files, for auto-detection
+    schemas: tuple[Schema, ...] = ()
+
+
+SOURCES: dict[str, Source] = {
+    s.id: s
+    for s in (
+        Source(
+            "police-csv",
+            "police.uk street crime CSV",
+            "Monthly street-level crime file from data.police.uk (crime and anti-social behaviour). "
+            "A whole West Yorkshire force file is fine: rows outside the wards are set aside.",
+            ("csv",),
+            parser=police.parse_csv,
+            schemas=(police.SCHEMA,),
+        ),
+        Source(
+            "police-api",
+            "police.uk API responses (JSON)",
+            "Saved responses of the police.uk crimes-street API: a JSON list of crime records.",
+            ("json",),
+            parser=police_api.parse_saved,
+        ),
+        Source(
+            "stats19",
+            "STATS19 road collisions",
+            "DfT STATS19 collision CSV, optionally with the matching casualty CSV (select both). Only fatal "
+            "and serious collisions are mapped.",
+            ("csv",),
+            together=True,
+            parser=stats19.parse,
+            schemas=(stats19.COLLISIONS, stats19.CASUALTIES),
+        ),
+        Source(
+            "fly-tipping",
+            "Fly-tipping export",
+            "Council fly-tipping export (CSV or Excel): a date, a location (easting/northing or "
+            "latitude/longitude) and ideally an id and the DEFRA size.",
+            ("csv", "xlsx"),
+            parser=fly_tipping.parse,
+            schemas=(fly_tipping.SCHEMA,),
+        ),
+        Source(
+            "fires",
+            "Fire incidents",
+            "Fire and rescue incident export (CSV or Excel); only deliberate primary and secondary fires "
+            "are mapped.",
+            ("csv", "xlsx"),
+            parser=fires.parse,
+            schemas=(fires.SCHEMA,),
+        ),
+        Source(
+            "wards",
+            "Ward boundaries",
+            "ONS ward boundaries of one area: GeoJSON, GeoPackage or a zipped Shapefile, any coordinate "
+            "system. Replaces the current wards and re-assigns every stored incident.",
+            ("geojson", "json", "gpkg", "zip"),
+        ),
+        Source(
+            "population",
+            "Ward populations",
+            "CSV (or Excel) of ward code or ward name and population.",
+            ("csv", "xlsx"),
+            schemas=(population.SCHEMA,),
+        ),
+    )
+}
+
+
+def run_import(
+    store: Store,
+    source_id: str,
+    uploads: Sequence[Upload],
+    *,
+    progress: Progress = _quiet,
+    imported_by: str | None = None,
+) -> list[ImportReport]:
+    """Import files of one source; one report per import (per file, or one for STATS19's pair)."""
+    if source_id not in SOURCES:
+        raise ValueError(f"unknown source {source_id!r}; choose one of {', '.join(SOURCES)}")
+    if not uploads:
+        raise ValueError("no files given")
+    source = SOURCES[source_id]
+    if source_id == "wards":
+        if len(uploads) != 1:
+            raise ValueError("give exactly one ward boundary file")
+        return [
+            boundary_import.import_boundaries(store, uploads[0], progress=progress, imported_by=imported_by)
+        ]
+    if source_id == "population":
+        return [population.import_population(store, u, imported_by=imported_by) for u in uploads]
+    groups = [list(uploads)] if source.together else [[u] for u in uploads]
+    wards = current_wards(store)
+    reports = []
+    for i, group in enumerate(groups):
+
+        def step(fraction: float, message: str, i: int = i) -> None:
+            progress((i + fraction) / len(groups), message)
+
+        reports.append(import_incidents(store, source, group, wards, progress=step, imported_by=imported_by))
+    progress(1.0, "done")
+    return reports
+
+
+def import_incidents(
+    store: Store,
+    source: Source,
+    uploads: list[Upload],
+    wards: Wards,
+    *,
+    progress: Progress = _quiet,
+    imported_by: str | None = None,
+) -> ImportReport:
+    """Parse, check, locate and store one import of incidents; see the module docstring for the steps."""
+    assert source.parser is not None
+    report = ImportReport(source.id, " + ".join(u.name for u in uploads))
+    progress(0.0, f"Reading {report.file_name}")
+    try:
+        parsed = source.parser(uploads, report, wards)
+    except FileProblem as exc:
+        report.error = str(exc)
+        return report
+    triage, incidents, attributes = parsed.triage, parsed.incidents, parsed.attributes
+
+    progress(0.5, "Checking for duplicates")
+    duplicate = incidents.duplicated(["layer", "source_id"]).to_numpy()
+    triage.set_aside_kept(duplicate, DUPLICATE)
+    triage.finish()
+    incidents = incidents.loc[~duplicate].reset_index(drop=True)
+    attributes = attributes.loc[~duplicate].reset_index(drop=True)
+    incidents["attributes"] = json_objects(attributes)
+    report.accepted_by_layer = {k: int(v) for k, v in incidents["layer"].value_counts().sort_index().items()}
+    if parsed.describe is not None:
+        report.details.update(parsed.describe(incidents, attributes))
+    report.check()
+
+    digest = _sha256(uploads)
+    earlier = earlier_import(store, digest)
+    if earlier:
+        report.notes.append(f"the same file was imported before ({earlier})")
+    progress(0.7, f"Storing {report.accepted:,} accepted rows")
+    result = ingest(
+        store,
+        incidents,
+        wards,
+        source=source.id,
+        file_name=report.file_name,
+        rows_read=report.rows_read,
+        rows_set_aside_before=report.rows_set_aside,
+        file_sha256=digest,
+        imported_by=imported_by,
+        report=report.to_dict(RECORDED_ROWS_PER_REASON),
+        ward_index=triage.ward_index[triage.kept],
+    )
+    report.import_id = result.outcome.import_id
+    report.added = result.outcome.added
+    report.already_stored = result.outcome.duplicates
+    progress(1.0, "Stored")
+    return report
+
+
+def import_api_month(
+    store: Store,
+    month: str,
+    *,
+    fetch: police_api.Fetch | None = None,
+    progress: Progress = _quiet,
+    imported_by: str | None = None,
+) -> ImportReport:
+    """Fetch one month for the study area from the police.uk API and import it like a saved response.
+
+    Raises ConnectionError, having changed nothing, when the API cannot be reached.
+    """
+    wards = current_wards(store)
+    progress(0.0, f"Asking data.police.uk for {month}")
+    records = police_api.fetch_month(month, wards.area, fetch or http_request)
+    upload = Upload(f"police.uk API {month}", json.dumps(records).encode("utf-8"))
+    return import_incidents(
+        store, SOURCES["police-api"], [upload], wards, progress=progress, imported_by=imported_by
+    )
+
+
+def json_objects(frame: pd.DataFrame) -> list[str | None]:
+    """One JSON object per row (empty cells as null), or None per row when there are no columns.
+
+    pandas' C JSON writer does the whole frame at once, about ten times faster than json.dumps per row.
+    """
+    if frame.shape[1] == 0:
+        return [None] * len(frame)
+    if frame.empty:
+        return []
+    # newlines inside values are escaped by the writer, so each line is exactly one row
+    return frame.replace("", None).to_json(orient="records", lines=True).split("\n")[: len(frame)]
+
+
+def _sha256(uploads: Sequence[Upload]) -> str:
+    if len(uploads) == 1:
+        return hashlib.sha256(uploads[0].data).hexdigest()
+    return hashlib.sha256(b"".join(hashlib.sha256(u.data).digest() for u in uploads)).hexdigest()
+
+
+def earlier_import(store: Store, digest: str) -> str | None:
+    """'import <id> on <date>' when a file with these exact contents was imported before and not undone."""
+    if not store.exists():
+        return None
+    found = store.query(
+        "SELECT import_id, imported_at FROM imports WHERE file_sha256 = ? AND status = 'complete' "
+        "ORDER BY imported_at DESC LIMIT 1",
+        [digest],
+    )
+    if found.empty:
+        return None
+    return f"import {found['import_id'][0]} on {pd.Timestamp(found['imported_at'][0]):%Y-%m-%d %H:%M}"
+
+
+def detect_source(upload: Upload) -> str | None:
+    """The source a file most likely belongs to, from its content (never its name); None when unsure."""
+    data = upload.data.lstrip()
+    if data.startswith(b"SQLite format 3\x00"):
+        return "wards"
+    if data.startswith(b"PK\x03\x04") and boundary_import.is_zipped_shapefile(upload.data):
+        return "wards"
+    if data[:1] in (b"[", b"{"):
+        return _detect_json(upload.data)
+    rows = peek_rows(upload)
+    scores = {
+        sid: max((schema.score(r) for schema in s.schemas for r in rows), default=0)
+        for sid, s in SOURCES.items()
+        if s.schemas
+    }
+    best = max(scores, key=lambda sid: scores[sid], default=None)
+    return best if best is not None and scores[best] >= 2 else None
+
+
+def _detect_json(data: bytes) -> str | None:
+    try:
+        value = json.loads(data)
+    except ValueError:
+        return None
+    if isinstance(value, dict) and value.get("type") == "FeatureCollection":
+        return "wards"
+    if isinstance(value, list) and (not value or isinstance(value[0], dict) and "category" in value[0]):
+        return "police-api"
+    return None
+
+
+def undo(store: Store, import_id: str) -> str:
+    """Undo a whole import and say what that did, in a sentence for people."""
+    found = store.query("SELECT source, file_name, status FROM imports WHERE import_id = ?", [import_id])
+    if found.empty:
+        raise ValueError(f"there is no import {import_id} in this store")
+    source, file_name, status = found.iloc[0]
+    if status == "undone":
+        return f"import {import_id} ({file_name}) was already undone; nothing changed"
+    removed = store.undo_import(import_id)
+    if source == "population":
+        return f"undid import {import_id} ({file_name}): its ward populations no longer count"
+    return f"undid import {import_id} ({file_name}): removed {removed:,} incidents"

@@ -1,0 +1,156 @@
+"""Ward populations: the denominators of every rate, imported from a CSV and read back for the app.
+
+A population file names wards by code or by name (ONS and council tables do either); each row is
+matched to the *loaded* wards by code first, then by loosely compared name, because a new boundary
+vintage often keeps ward names while changing codes. :func:`ward_populations` is the single place rates
+get their populations from: imported figures where there are any, else ``data/population.csv`` (by
+code, else by name), so an import of some wards leaves the others as they were.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+
+import config
+from geo.boundaries import Wards, normalise_name
+from geo.rates import Population
+from layers.ingest import current_wards
+from layers.readers import Field, FileProblem, Schema, Upload, numbers, read_table
+from layers.report import BAD_NUMBER, DUPLICATE, RECORDED_ROWS_PER_REASON, UNKNOWN_WARD, ImportReport, Triage
+from store import Store
+
+SCHEMA = Schema(
+    expected="a ward population table (CSV or Excel) with a ward code or ward name column and a population "
+    "column",
+    fields=(
+        Field(
+            "code",
+            (
+                "Ward code",
+                "ward_code",
+                "Code",
+                "Area code",
+                "Geography code",
+                "Electoral ward code",
+                "mnemonic",
+            ),
+            pattern=r"wd\d{2}cd|ward\d{4}code",
+        ),
+        Field(
+            "name",
+            ("Ward name", "ward_name", "Ward", "Name", "Area name", "Geography", "Area", "Electoral ward"),
+            pattern=r"wd\d{2}nm|ward\d{4}name",
+        ),
+        Field(
+            "population",
+            (
+                "Population",
+                "All ages",
+                "Total population",
+                "Usual residents",
+                "All usual residents",
+                "Persons",
+                "All persons",
+                "Total",
+                "Count",
+                "Observation",
+                "Value",
+            ),
+            pattern=r"population.*|mid\d{4}.*",
+        ),
+    ),
+    required=((("code",), ("name",)), (("population",),)),
+)
+
+
+def import_population(store: Store, upload: Upload, *, imported_by: str | None = None) -> ImportReport:
+    """Read a population file, match its rows to the loaded wards and store them as one import."""
+    report = ImportReport("population", upload.name)
+    try:
+        table = read_table(upload, SCHEMA)
+    except FileProblem as exc:
+        report.error = str(exc)
+        return report
+    wards = current_wards(store)
+    triage = Triage(report, table, wards)
+    codes = table.col("code")
+    names = table.col("name")
+    ward_index = match_wards(wards, codes, names)
+    people = numbers(table.col("population"), thousands=True)
+    whole = np.isfinite(people) & (people >= 0) & (people == np.round(people))
+    triage.set_aside(ward_index < 0, UNKNOWN_WARD)
+    triage.set_aside(~whole, BAD_NUMBER)
+    triage.set_aside_kept(pd.Series(ward_index[triage.kept]).duplicated().to_numpy(), DUPLICATE)
+    triage.finish()
+    chosen = ward_index[triage.kept]
+    frame = pd.DataFrame(
+        {
+            "ward_code": np.asarray(wards.codes, dtype=object)[chosen],
+            "ward_name": np.asarray(wards.names, dtype=object)[chosen],
+            "population": people[triage.kept].astype(np.int64),
+        }
+    )
+    missing = sorted(set(wards.codes) - set(frame["ward_code"]))
+    if missing:
+        report.notes.append(
+            f"{len(missing)} ward(s) not in the file keep their earlier figure: "
+            + ", ".join(wards.name_by_code[c] for c in missing)
+        )
+    report.details["people"] = int(frame["population"].sum())
+    report.check()
+    if frame.empty:
+        report.error = (
+            f"{upload.name}: none of its {report.rows_read:,} rows names a ward of the loaded boundaries "
+            f"with a whole-number population; expected {SCHEMA.expected} for these wards."
+        )
+        return report
+    report.import_id = store.write_populations(
+        frame,
+        file_name=upload.name,
+        rows_read=report.rows_read,
+        rows_set_aside=report.rows_set_aside,
+        file_sha256=hashlib.sha256(upload.data).hexdigest(),
+        imported_by=imported_by,
+        report=report.to_dict(RECORDED_ROWS_PER_REASON),
+    )
+    report.added = len(frame)
+    report.already_stored = 0
+    return report
+
+
+def match_wards(wards: Wards, codes: pd.Series, names: pd.Series) -> np.ndarray:
+    """Index into ``wards`` of each row's ward, by code, else by loosely compared name; -1 if neither."""
+    by_code = {c.upper(): i for i, c in enumerate(wards.codes)}
+    by_name = {normalise_name(n): i for i, n in enumerate(wards.names)}
+    return np.array(
+        [
+            by_code.get(code.upper(), by_name.get(normalise_name(name), -1))
+            for code, name in zip(codes.tolist(), names.tolist(), strict=True)
+        ],
+        dtype=np.int64,
+    )
+
+
+def ward_populations(store: Store) -> dict[str, Population]:
+    """Residents per ward code of the loaded wards: imported figures, else the shipped file's.
+
+    A shipped figure counts as approximate when its source column says so (the demo's equal shares).
+    Wards with no figure anywhere are left out, so rates for areas including them are not shown.
+    """
+    wards = current_wards(store)
+    shipped_rows = config.default_populations()
+    shipped_by_code = {r["ward_code"]: r for r in shipped_rows if r.get("population")}
+    shipped_by_name = {normalise_name(r["ward_name"]): r for r in shipped_rows if r.get("population")}
+    imported = store.populations().set_index("ward_code")["population"].to_dict()
+    out: dict[str, Population] = {}
+    for code, name in zip(wards.codes, wards.names, strict=True):
+        if code in imported:
+            out[code] = Population(int(imported[code]), False)
+            continue
+        row = shipped_by_code.get(code) or shipped_by_name.get(normalise_name(name))
+        if row:
+            out[code] = Population(int(row["population"]), "approximate" in row.get("source", "").lower())
+    return out

@@ -1,0 +1,315 @@
+"""What an import did with every row: accepted, or set aside with a reason and the row number.
+
+One report type serves every source, the command line (``--json``), the app's Data page and the audit
+log in the store. Its invariant is checked before anything is written: **rows read = rows accepted + rows
+set aside**, so a row can never silently disappear between the file and the map. Of the accepted rows,
+``added`` are new to the store and ``already_stored`` were there from an earlier import (re-importing a
+file adds nothing). Duplicates are both kinds together: repeated rows within the file (set aside) and
+rows already stored.
+
+The same module holds the bookkeeping every source shares - :class:`Triage`, which sorts rows into
+accepted and set aside, and the checks all incident sources make (:func:`check_when_and_where`: a
+readable date, a usable location, inside a ward) - so the five importers differ only in what is truly
+theirs: columns, categories and identities.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.boundaries import Wards
+from layers.readers import Points, Table, parse_dates, read_points
+
+# Reasons a row is set aside. Short, fixed wording: they are keys in the JSON report and labels on screen.
+MALFORMED = "malformed row"
+BAD_DATE = "bad date"
+UNKNOWN_CATEGORY = "unknown category"
+NO_COORDINATES = "no coordinates"
+BAD_COORDINATES = "bad coordinates"
+DUPLICATE = "duplicate"
+OUTSIDE_AREA = "outside area"
+NOT_KSI = "not KSI"
+NOT_DELIBERATE = "not deliberate"
+MOTIVE_NOT_KNOWN = "motive not known"
+NOT_A_FIRE = "not a primary or secondary fire"
+UNKNOWN_WARD = "unknown ward"
+BAD_NUMBER = "bad number"
+
+#: What each reason means, for the Data page and the CLI.
+REASON_HELP: dict[str, str] = {
+    MALFORMED: "the row has more cells than the file has column headings",
+    BAD_DATE: "the date is missing, unreadable, before 1990 or in the future",
+    UNKNOWN_CATEGORY: "the crime type, severity or other category is not one this app knows",
+    NO_COORDINATES: "the row has no location (police.uk cannot map some incidents)",
+    BAD_COORDINATES: "the location is not a usable latitude/longitude or OS grid reference",
+    DUPLICATE: "the same record appears earlier in the file",
+    OUTSIDE_AREA: "the location is outside every ward of the study area (e.g. elsewhere in the force area)",
+    NOT_KSI: "a slight-injury collision: only fatal and serious (KSI) collisions are mapped",
+    NOT_DELIBERATE: "an accidental fire: only deliberate fires are mapped",
+    MOTIVE_NOT_KNOWN: "the fire's motive is not recorded as deliberate",
+    NOT_A_FIRE: "the incident is not a primary or secondary fire (e.g. chimney fire, false alarm)",
+    UNKNOWN_WARD: "the ward code or name matches no ward of the loaded boundaries",
+    BAD_NUMBER: "the value is not a whole number",
+}
+
+#: Row numbers kept per reason in the report recorded in the store (the full list is in the CSV download).
+RECORDED_ROWS_PER_REASON = 1000
+
+
+@dataclass
+class ImportReport:
+    """The outcome of importing one file (or one STATS19 collision + casualty pair)."""
+
+    source: str
+    file_name: str
+    rows_read: int = 0
+    accepted: int = 0
+    added: int | None = None
+    already_stored: int | None = None
+    import_id: str | None = None
+    #: the one-sentence reason nothing could be imported, when that happened
+    error: str | None = None
+    accepted_by_layer: dict[str, int] = field(default_factory=dict)
+    unmapped_columns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    #: source-specific figures (e.g. KSI casualties by severity)
+    details: dict[str, Any] = field(default_factory=dict)
+    _set_aside: dict[str, list[np.ndarray]] = field(default_factory=dict, repr=False)
+    #: (reason, row numbers, cells of the whole table, positions of the set-aside rows in it)
+    _set_aside_values: list[tuple[str, np.ndarray, pd.DataFrame, np.ndarray]] = field(
+        default_factory=list, repr=False
+    )
+
+    # ---- building --------------------------------------------------------------------------------------
+
+    def add_set_aside(
+        self, reason: str, rows: np.ndarray, values: pd.DataFrame, positions: np.ndarray | None = None
+    ) -> None:
+        """Record rows set aside for ``reason``, with their cells as read for the CSV download: the rows
+        of ``values`` at ``positions`` (all of ``values`` when None). Cells are copied only when asked for.
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        if not len(rows):
+            return
+        self._set_aside.setdefault(reason, []).append(rows)
+        positions = np.arange(len(values)) if positions is None else positions
+        self._set_aside_values.append((reason, rows, values, positions))
+
+    def check(self) -> None:
+        """Refuse to record a report that does not add up: that would be a bug losing rows."""
+        if self.rows_read != self.accepted + self.rows_set_aside:
+            raise RuntimeError(
+                f"import report for {self.file_name} does not add up: {self.rows_read} read, "
+                f"{self.accepted} accepted, {self.rows_set_aside} set aside"
+            )
+
+    # ---- reading ---------------------------------------------------------------------------------------
+
+    @property
+    def set_aside(self) -> dict[str, np.ndarray]:
+        """Reason -> sorted row numbers."""
+        return {reason: np.sort(np.concatenate(parts)) for reason, parts in self._set_aside.items()}
+
+    @property
+    def rows_set_aside(self) -> int:
+        return int(sum(len(p) for parts in self._set_aside.values() for p in parts))
+
+    @property
+    def duplicates(self) -> int:
+        """Repeated rows within the file plus accepted rows the store already held."""
+        return int(sum(len(p) for p in self._set_aside.get(DUPLICATE, []))) + (self.already_stored or 0)
+
+    @property
+    def ok(self) -> bool:
+        """True when the file was imported (even if every row was already stored)."""
+        return self.error is None and self.accepted > 0
+
+    def to_dict(self, max_rows_per_reason: int | None = None) -> dict[str, Any]:
+        """JSON-ready form; ``max_rows_per_reason`` caps the row-number lists (counts stay exact)."""
+        set_aside = {}
+        for reason, rows in sorted(self.set_aside.items(), key=lambda kv: -len(kv[1])):
+            shown = rows if max_rows_per_reason is None else rows[:max_rows_per_reason]
+            set_aside[reason] = {"count": int(len(rows)), "rows": [int(r) for r in shown]}
+            if len(shown) < len(rows):
+                set_aside[reason]["rows_not_listed"] = int(len(rows) - len(shown))
+        return {
+            "source": self.source,
+            "file": self.file_name,
+            "ok": self.ok,
+            "error": self.error,
+            "import_id": self.import_id,
+            "rows_read": self.rows_read,
+            "accepted": self.accepted,
+            "added": self.added,
+            "already_stored": self.already_stored,
+            "duplicates": self.duplicates,
+            "rows_set_aside": self.rows_set_aside,
+            "set_aside": set_aside,
+            "accepted_by_layer": dict(self.accepted_by_layer),
+            "unmapped_columns": list(self.unmapped_columns),
+            "notes": list(self.notes),
+            "details": self.details,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, default=str)
+
+    def set_aside_frame(self) -> pd.DataFrame:
+        """Every set-aside row: its row number, the reason and its cells as read, in file order."""
+        if not self._set_aside_values:
+            return pd.DataFrame(columns=["row", "reason"])
+        parts = []
+        for reason, rows, values, positions in self._set_aside_values:
+            part = values.iloc[positions].reset_index(drop=True).astype(str)
+            part.insert(0, "reason", reason)
+            part.insert(0, "row", rows)
+            parts.append(part)
+        frame = pd.concat(parts, ignore_index=True)
+        return frame.sort_values("row", kind="stable").reset_index(drop=True)
+
+    def set_aside_csv(self) -> bytes:
+        """The set-aside rows as CSV (UTF-8 with byte-order mark, so Excel shows names correctly)."""
+        buffer = io.StringIO()
+        self.set_aside_frame().to_csv(buffer, index=False)
+        return buffer.getvalue().encode("utf-8-sig")
+
+    def summary(self) -> str:
+        """One line for people: what was read, kept and set aside."""
+        if self.error:
+            return self.error
+        text = f"{self.file_name}: {self.rows_read:,} rows read, {self.accepted:,} accepted"
+        if self.added is not None:
+            text += f" ({self.added:,} added, {self.already_stored or 0:,} already stored)"
+        if self.rows_set_aside:
+            parts = ", ".join(f"{len(rows):,} {reason}" for reason, rows in self.set_aside.items())
+            text += f"; {self.rows_set_aside:,} set aside ({parts})"
+        return text + "."
+
+
+class Triage:
+    """Sorts each row of one table into accepted or set aside; a row gets one reason, the first found.
+
+    Importers state their checks as boolean masks, in order; this class keeps the bookkeeping (which
+    rows are still in, their row numbers, their raw cells for the report) in one place.
+    """
+
+    def __init__(self, report: ImportReport, table: Table, wards: Wards) -> None:
+        self.report = report
+        self.wards = wards
+        self.values = table.frame
+        self.rows = table.rows
+        self.kept = np.ones(len(table.frame), dtype=bool)
+        #: index into ``wards`` of each row's ward (-1 outside), once :func:`check_when_and_where` ran
+        self.ward_index = np.full(len(table.frame), -1, dtype=np.int64)
+        report.rows_read += len(table.frame) + len(table.malformed)
+        if table.malformed:
+            numbers, texts = zip(*table.malformed, strict=True)
+            report.add_set_aside(MALFORMED, np.asarray(numbers), pd.DataFrame({"raw row": texts}))
+        report.unmapped_columns.extend(c for c in table.match.unmapped if c not in report.unmapped_columns)
+        report.notes.extend(table.notes)
+
+    def set_aside(self, mask: np.ndarray, reason: str) -> None:
+        """Set aside the rows of ``mask`` (one flag per row of the table) that are still in."""
+        hit = np.asarray(mask, dtype=bool) & self.kept
+        if hit.any():
+            self.report.add_set_aside(reason, self.rows[hit], self.values, np.flatnonzero(hit))
+            self.kept &= ~hit
+
+    def set_aside_kept(self, mask: np.ndarray, reason: str) -> None:
+        """Set aside rows by a mask over the rows still in (e.g. computed on the accepted frame)."""
+        full = np.zeros_like(self.kept)
+        full[np.flatnonzero(self.kept)[np.asarray(mask, dtype=bool)]] = True
+        self.set_aside(full, reason)
+
+    def finish(self) -> None:
+        self.report.accepted = int(self.kept.sum())
+
+
+@dataclass
+class Parsed:
+    """What a source's parser hands to the import pipeline (:mod:`layers.importer`)."""
+
+    triage: Triage
+    #: one row per row still in: the store's parsed columns except ``attributes``
+    incidents: pd.DataFrame
+    #: the same rows' extra source columns, stored as JSON attributes (encoded only for accepted rows)
+    attributes: pd.DataFrame
+    #: figures over the finally accepted rows (incidents, attributes) for the report's details
+    describe: Callable[[pd.DataFrame, pd.DataFrame], dict[str, Any]] | None = None
+
+
+def check_when_and_where(
+    triage: Triage, table: Table, date_key: str = "date"
+) -> tuple[np.ndarray, np.ndarray, Points]:
+    """The checks every incident source shares: a readable date, a usable location inside the wards.
+
+    Returns (dates, month-only flags, points) for every row of the table, and sets the triage's ward
+    index. Runs before a parser builds its records because a force file is mostly outside the study
+    area: dropping those rows first makes everything after it several times cheaper.
+    """
+    dates, month_only = parse_dates(table.col(date_key))
+    points = read_points(table)
+    triage.set_aside(np.isnat(dates), BAD_DATE)
+    triage.set_aside(points.missing, NO_COORDINATES)
+    triage.set_aside(points.bad, BAD_COORDINATES)
+    if points.from_grid:
+        triage.report.notes.append(f"{points.from_grid:,} rows located from their OS grid easting/northing")
+    located = triage.kept
+    triage.ward_index[located] = assign_wards(triage.wards, points.lat[located], points.lon[located])
+    triage.set_aside(triage.ward_index < 0, OUTSIDE_AREA)
+    return dates, month_only, points
+
+
+def assign_wards(wards: Wards, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """:meth:`Wards.assign` with a bounding-box test first: most of a force file is outside Kirklees,
+    and rejecting those points with four comparisons is far cheaper than a polygon test."""
+    minx, miny, maxx, maxy = shapely.total_bounds(np.asarray(wards.geometries, dtype=object))
+    near = (lon >= minx) & (lon <= maxx) & (lat >= miny) & (lat <= maxy)
+    out = np.full(len(lat), -1, dtype=np.int64)
+    if near.any():
+        out[near] = wards.assign(lat[near], lon[near])
+    return out
+
+
+def incident_frame(
+    triage: Triage,
+    *,
+    layer: str | np.ndarray,
+    category: np.ndarray,
+    source_id: np.ndarray,
+    dates: np.ndarray,
+    month_only: np.ndarray,
+    points: Points,
+    street: pd.Series | None = None,
+    severity: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """The store's parsed columns (but ``attributes``) for the rows still in; arrays cover every row,
+    except ``source_id``, which covers only the rows still in (see :func:`layers.readers.record_ids`)."""
+    keep = triage.kept
+    return pd.DataFrame(
+        {
+            "layer": layer if isinstance(layer, str) else layer[keep],
+            "category": category[keep],
+            "source_id": source_id,
+            "date": dates[keep],
+            "date_precision": np.where(month_only[keep], "month", "day"),
+            "lat": points.lat[keep],
+            "lon": points.lon[keep],
+            "street": None if street is None else street[keep].replace("", None).to_numpy(dtype=object),
+            "severity": None if severity is None else severity[keep],
+            "casualties": pd.array([pd.NA] * int(keep.sum()), dtype="Int32"),
+        }
+    )
+
+
+def attribute_frame(triage: Triage, table: Table, keys: tuple[str, ...]) -> pd.DataFrame:
+    """The source columns kept as attributes, for the rows still in (fields the file lacks are left out)."""
+    return pd.DataFrame({key: table.col(key)[triage.kept].to_numpy() for key in keys if table.has(key)})

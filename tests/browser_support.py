@@ -1,0 +1,212 @@
+"""Drive the real app in headless Chromium: start ``streamlit run app.py``, open it, read the map's state.
+
+Shared by the browser test (tests/test_browser.py) and the browser benchmark
+(bench/browser_filter_bench.py) so both start the app and judge "the map has redrawn" the same way.
+
+The map draws on a canvas (``prefer_canvas``), so there are no SVG paths to count; instead the checks
+ask Leaflet itself, inside the map's frame, which features it holds and whether its canvases have
+painted pixels.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
+#: Generous upper bounds: they only stop a broken run from hanging, nothing is judged by them.
+SERVER_START_TIMEOUT_S = 90
+PAGE_TIMEOUT_MS = 90_000
+
+#: Hexagon count and summed incident count of the hexagons Leaflet currently shows (the last feature
+#: group streamlit-folium swapped in), or null before the first one arrives.
+JS_HEX_STATE = """() => {
+    const groups = window.feature_group;
+    if (!window.map || !groups || !groups.length) return null;
+    let hexes = 0, total = 0;
+    groups[groups.length - 1].eachLayer(layer => {
+        if (!layer.eachLayer) return;
+        layer.eachLayer(f => {
+            if (f.feature && f.feature.properties.kind === 'hex') {
+                hexes += 1;
+                total += f.feature.properties.total;
+            }
+        });
+    });
+    return {hexes: hexes, total: total};
+}"""
+
+#: Features Leaflet holds on the whole map, by ``kind`` (hex, ward, district, selected).
+JS_FEATURE_KINDS = """() => {
+    const kinds = {};
+    window.map.eachLayer(l => {
+        if (l.feature && l.feature.properties) {
+            const k = l.feature.properties.kind || 'other';
+            kinds[k] = (kinds[k] || 0) + 1;
+        }
+    });
+    return kinds;
+}"""
+
+#: Painted (non-transparent) pixels per Leaflet pane canvas, after the next animation frame.
+JS_PAINTED = """() => new Promise(resolve => requestAnimationFrame(() => {
+    const out = {};
+    document.querySelectorAll('.leaflet-pane canvas').forEach(c => {
+        const pane = c.closest('.leaflet-pane').className.match(/leaflet-([a-z]+)-pane/)[1];
+        const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let painted = 0;
+        for (let i = 3; i < data.length; i += 4) if (data[i] > 0) painted += 1;
+        out[pane] = (out[pane] || 0) + painted;
+    });
+    resolve(out);
+}))"""
+
+#: Resolves on the next animation frame: after it, a canvas change is on screen.
+JS_NEXT_FRAME = "() => new Promise(resolve => requestAnimationFrame(() => resolve(true)))"
+
+
+def require_chromium() -> Path | None:
+    """The Chromium to drive, or None when the caller may skip (``HOTSPOTS_SKIP_BROWSER=1``).
+
+    Missing Chromium is a failure, not a skip: a browser test that quietly passes proves nothing.
+    """
+    if CHROMIUM.exists():
+        return CHROMIUM
+    if os.environ.get("HOTSPOTS_SKIP_BROWSER") == "1":
+        return None
+    raise RuntimeError(
+        f"{CHROMIUM} is missing, so the browser tests cannot run. Install it with `apt-get install chromium` "
+        "(./dev test does this when run as root), or set HOTSPOTS_SKIP_BROWSER=1 to skip them knowingly."
+    )
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@contextmanager
+def app_server(store: Path, log_path: Path) -> Iterator[str]:
+    """Run ``streamlit run app.py`` on a free localhost port against ``store``; yields the base URL.
+
+    The basemap URL points at a path on the app's own server that does not exist, so tiles fail the way
+    they do offline, without the browser ever leaving this machine. The server runs in its own process
+    group, killed as a whole afterwards so no Streamlit child outlives the run.
+    """
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "HOTSPOTS_STORE": str(store),
+        "HOTSPOTS_TILES": f"{url}/app/static/no-tiles/{{z}}/{{x}}/{{y}}.png",
+    }
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+    cmd += ["--server.address", "127.0.0.1", "--server.headless", "true"]
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            cmd, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+            while not _healthy(url):
+                if proc.poll() is not None:
+                    raise RuntimeError(
+                        f"streamlit exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}"
+                    )
+                if time.monotonic() > deadline:
+                    tail = log_path.read_text()[-3000:]
+                    raise RuntimeError(f"streamlit not healthy after {SERVER_START_TIMEOUT_S}s:\n{tail}")
+                time.sleep(0.25)
+            yield url
+        finally:
+            _stop(proc)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    for sig, wait_s in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait_s)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def launch(playwright, chromium: Path):
+    return playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+
+
+def open_map(page, url: str):
+    """Load the app and wait until Leaflet shows the first hexagons; returns the map's frame."""
+    page.goto(url, timeout=PAGE_TIMEOUT_MS)
+    frame = page.wait_for_selector(MAP_FRAME, timeout=PAGE_TIMEOUT_MS).content_frame()
+    frame.wait_for_function(f"() => ({JS_HEX_STATE})() !== null", timeout=PAGE_TIMEOUT_MS)
+    return frame
+
+
+def hex_state(frame) -> dict | None:
+    return frame.evaluate(JS_HEX_STATE)
+
+
+def wait_for_new_hexes(frame, before: dict | None) -> dict:
+    """Wait until the hexagons differ from ``before`` and are on screen; returns the new state."""
+    frame.wait_for_function(
+        f"before => JSON.stringify(({JS_HEX_STATE})()) !== JSON.stringify(before)",
+        arg=before,
+        polling="raf",
+        timeout=PAGE_TIMEOUT_MS,
+    )
+    frame.evaluate(JS_NEXT_FRAME)
+    return hex_state(frame)
+
+
+def open_choices(page, label: str) -> None:
+    """Open the Streamlit select box labelled ``label``."""
+    page.get_by_role("combobox", name=label).click()
+
+
+def pick(page, option: str) -> None:
+    """Click ``option`` in the open select box (this is the moment the app reruns)."""
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def choose(page, label: str, option: str) -> None:
+    open_choices(page, label)
+    pick(page, option)
+
+
+def wait_for_shown_total(page, total: int) -> None:
+    """Wait until the summary panel's "Incidents shown" equals ``total`` (the page run has finished)."""
+    page.wait_for_function(
+        """expected => {
+            const el = document.querySelector('[data-testid="stMetricValue"]');
+            return el !== null && el.innerText.replace(/[^0-9]/g, '') === expected;
+        }""",
+        arg=str(total),
+        timeout=PAGE_TIMEOUT_MS,
+    )

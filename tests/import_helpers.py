@@ -1,0 +1,46 @@
+"""Helpers shared by the importer tests (tests/test_import_*.py): fixture files and store snapshots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from layers.readers import Upload
+from store import Store
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def fixture(name: str) -> Upload:
+    """A committed fixture file as an upload."""
+    return Upload(name, (FIXTURES / name).read_bytes())
+
+
+def snapshot(store: Store) -> dict[str, pd.DataFrame]:
+    """Everything a store holds, for before/after comparisons: small tables whole, in a stable order;
+    the incidents (hundreds of thousands of demo rows) as row count and an order-free sum of row hashes,
+    which changes when any row is added, removed or altered."""
+    if not store.exists():
+        return {}
+    with store.connect(read_only=True) as con:
+        tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+        return {
+            t: con.execute(
+                f"SELECT count(*) AS n, sum(hash(t)::HUGEINT) AS digest FROM {t} t"
+                if t == "incidents"
+                else f"SELECT * FROM {t} ORDER BY ALL"
+            ).df()
+            for t in sorted(tables)
+        }
+
+
+def assert_same(before: dict[str, pd.DataFrame], after: dict[str, pd.DataFrame]) -> None:
+    """The store holds exactly what it held: nothing lost, nothing added, nothing changed."""
+    assert before.keys() == after.keys()
+    for name, frame in before.items():
+        pd.testing.assert_frame_equal(frame, after[name], obj=name)
+
+
+def count(store: Store, sql: str, params: list | None = None) -> int:
+    return int(store.query(sql, params).iloc[0, 0])

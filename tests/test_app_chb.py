@@ -1,0 +1,147 @@
+"""The Clear Hold Build page in Streamlit's AppTest: designate, edit, restart, retire, restart.
+
+Each "restart" is a brand-new AppTest session reading the same store file, as a new browser session or a
+restarted server would; designations must come back from the store, not from session state.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from layers.ingest import current_wards
+from store import Store
+from store import designations as des
+from views.chb_page import chb_map, plain
+
+HOSTILE = "Ashbrow <script>alert(1)</script> [x](javascript:alert(2))"
+
+
+def _page() -> None:
+    from views import chb_page
+
+    chb_page.render()
+
+
+def _start() -> AppTest:
+    at = AppTest.from_function(_page, default_timeout=240).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _click(at: AppTest, label: str) -> AppTest:
+    (button,) = [b for b in at.button if b.label == label]
+    button.click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture
+def store(demo_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
+    copy = Store(tmp_path / "app.duckdb")
+    shutil.copy(demo_store.path, copy.path)
+    monkeypatch.setenv("HOTSPOTS_STORE", str(copy.path))
+    return copy
+
+
+def _register(at: AppTest):
+    """The register: the first table on the page."""
+    return at.dataframe[0].value
+
+
+def test_designation_round_trip(store: Store) -> None:
+    wards = current_wards(store)
+    ashbrow = wards.codes[wards.names.index("Ashbrow")]
+
+    at = _start()
+    register = _register(at)
+    assert set(register["Kind"]) == {"Candidate"} and "Ashbrow" in set(register["Name"])
+    assert any("How areas and phases are worked out" in e.label for e in at.expander)
+
+    # create: from a ward, with a Clear start date
+    at.text_input(key="chb_user").input("Analyst A")
+    at.radio(key="chb_method").set_value("wards").run()
+    at.multiselect(key="chb_wards").select(ashbrow).run()
+    assert any("Marked out" in c.value and "Ashbrow" in c.value for c in at.caption)
+    at.text_input(key="chb_new_name").input(HOSTILE)
+    at.date_input(key="chb_new_Clear").set_value(date(2024, 4, 1))
+    _click(at, "Save designated area")
+    assert at.success[0].value.startswith("Saved")
+    (made,) = des.designations(store)
+    assert (made.name, made.method, made.created_by) == (HOSTILE, "wards", "Analyst A")
+    assert made.shape.equals(wards.geometry_of(ward=ashbrow))
+    assert made.phase_starts == {"Clear": date(2024, 4, 1)}
+    register = _register(at)
+    row = register[register["Kind"] == "Designated"].iloc[0]
+    assert (row["Name"], row["Phase"], row["Wards"]) == (HOSTILE, "Clear", "Ashbrow")
+    assert row["Displacement"] in {"displacement", "diffusion of benefits", "inconclusive"}
+    (panel,) = [e for e in at.expander if "Clear since" in e.label]
+    assert "<script>" not in panel.label and plain(HOSTILE) in panel.label
+
+    # edit: new name, Hold start, narrower buffer
+    at.text_input(key=f"chb_edit_name_{made.id}").input("Ashbrow North")
+    at.date_input(key=f"chb_edit_{made.id}_Hold").set_value(date(2024, 10, 1))
+    at.number_input(key=f"chb_edit_buffer_{made.id}").set_value(300)
+    _click(at, "Save changes")
+    assert at.success[0].value == "Saved changes to “Ashbrow North”."
+    (edited,) = des.designations(store)
+    assert edited.phase_starts == {"Clear": date(2024, 4, 1), "Hold": date(2024, 10, 1)}
+    assert (edited.buffer_m, edited.edited_by, edited.created_by) == (300.0, "Analyst A", "Analyst A")
+
+    # restart: still there, as edited
+    again = _start()
+    register = _register(again)
+    row = register[register["Kind"] == "Designated"].iloc[0]
+    assert (row["Name"], row["Phase"]) == ("Ashbrow North", "Hold")
+    assert any(e.label.startswith("Ashbrow North — Hold since 01 Oct 2024") for e in again.expander)
+
+    # retire, then restart: gone from the register, kept in the store
+    again.text_input(key="chb_user").input("Inspector B")
+    _click(again, "Retire this area")
+    assert again.success[0].value == "Retired “Ashbrow North”."
+    third = _start()
+    assert "Designated" not in set(_register(third)["Kind"])
+    (kept,) = des.designations(store, include_retired=True)
+    assert kept.retired and kept.retired_by == "Inspector B"
+
+
+def test_saving_without_an_area_or_a_name_is_refused(store: Store) -> None:
+    at = _start()
+    at.text_input(key="chb_user").input("Analyst A")
+    at.text_input(key="chb_new_name").input("Nowhere")
+    _click(at, "Save designated area")
+    assert "Mark out the area first" in at.error[0].value
+    at.radio(key="chb_method").set_value("cells").run()
+    at.selectbox(key="chb_candidate").set_value(at.selectbox(key="chb_candidate").options[1]).run()
+    at.text_input(key="chb_new_name").input("  ")
+    _click(at, "Save designated area")
+    assert "needs a name" in at.error[0].value
+    at.text_area(key="chb_cells").input("not-a-cell").run()
+    assert "not H3 cell ids" in at.error[0].value
+    assert des.designations(store) == []
+
+
+def test_map_escapes_names_in_tooltips(store: Store) -> None:
+    wards = current_wards(store)
+    made = des.create(
+        store,
+        name=HOSTILE,
+        geometry=wards.geometry_of(ward=wards.codes[0]),
+        method="wards",
+        phase_starts={},
+        created_by="t",
+    )
+    from geo.chb import designated_status, load_settings
+    from store.queries import date_range
+
+    status = designated_status(store, wards, load_settings(), None, made, date_range(store))
+    page = chb_map(wards, [], [status]).get_root().render()
+    assert "<script>alert(1)</script>" not in page
+    # the tooltip text is HTML-escaped, then JSON-encoded into the page (& written as \u0026)
+    assert "\\u0026lt;script\\u0026gt;alert(1)\\u0026lt;/script\\u0026gt;" in page
+    assert "Draw an area" in page and "draw:created" in page
+    assert "leaflet.draw" not in page  # the drawing tool needs no plugin from a CDN

@@ -1,0 +1,206 @@
+"""Pure rules behind packs, profiles and the scorecard: quarters, targets, RAG, arrows, suppression, text."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+import config
+from briefing.charts import seasonal_profile
+from briefing.headlines import direction, parse_target, rag, target_for_period, targets
+from briefing.maps import nice_scale_length
+from briefing.periods import Quarter, last_complete_quarter, quarters_between, trailing_months
+from briefing.suppression import Disclosure, parse_audience
+from briefing.text import MAX_CHARS, clip, for_matplotlib
+from geo.rates import Change
+
+# ---- quarters ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["2024Q4", "2024q4", "2024-Q4", " 2024 Q4 "])
+def test_quarter_parses_the_usual_spellings(text: str) -> None:
+    assert Quarter.parse(text) == Quarter(2024, 4)
+
+
+@pytest.mark.parametrize("text", ["2024Q5", "2024Q0", "Q4 2024", "2024-10", "", "24Q1"])
+def test_quarter_rejects_anything_else_with_a_clear_message(text: str) -> None:
+    with pytest.raises(ValueError, match="is not a quarter such as 2024Q4"):
+        Quarter.parse(text)
+
+
+def test_quarter_months_and_comparisons_cross_year_ends() -> None:
+    q = Quarter(2025, 1)
+    assert (q.period.start, q.period.end) == (date(2025, 1, 1), date(2025, 3, 31))
+    assert q.previous() == Quarter(2024, 4)
+    assert q.same_last_year() == Quarter(2024, 1)
+    assert Quarter(2024, 4).period.end == date(2024, 12, 31)
+    assert Quarter(2024, 4).label == "Q4 2024 (Oct to Dec 2024)"
+    assert Quarter(2024, 4).code == "2024Q4"
+
+
+@pytest.mark.parametrize(
+    ("latest", "expected"),
+    [
+        (date(2025, 9, 1), Quarter(2025, 3)),
+        (date(2025, 8, 1), Quarter(2025, 2)),
+        (date(2025, 1, 1), Quarter(2024, 4)),
+    ],
+)
+def test_last_complete_quarter_never_includes_a_quarter_still_running(
+    latest: date, expected: Quarter
+) -> None:
+    assert last_complete_quarter(latest) == expected
+
+
+def test_quarters_between_lists_only_whole_quarters_newest_first() -> None:
+    got = quarters_between(date(2022, 10, 1), date(2023, 8, 1))
+    assert got == [Quarter(2023, 2), Quarter(2023, 1), Quarter(2022, 4)]
+    assert quarters_between(date(2022, 11, 1), date(2023, 3, 1)) == [Quarter(2023, 1)]
+
+
+def test_trailing_twelve_months() -> None:
+    period = trailing_months(date(2025, 9, 1))
+    assert (period.start, period.end, period.months) == (date(2024, 10, 1), date(2025, 9, 30), 12)
+
+
+# ---- targets, RAG and arrows ---------------------------------------------------------------------------
+
+
+def _target(**row: str):
+    base = {"measure": "Thing", "layer": "crime", "categories": "*", "target": "1200", "comparison": "below"}
+    return parse_target(base | row)
+
+
+def test_every_target_in_the_data_file_parses() -> None:
+    parsed = targets()
+    assert len(parsed) == len(config.targets()) > 0
+    ksi = next(t for t in parsed if t.layer == "ksi")
+    assert ksi.counts_casualties and ksi.reduction_per_year == 10 and ksi.annual is None
+    crime = next(t for t in parsed if t.measure == "Total crime")
+    assert crime.whole_layer and crime.annual == 45418
+    burglary = next(t for t in parsed if t.measure == "Residential burglary")
+    assert burglary.categories == ("Burglary",) and not burglary.whole_layer
+
+
+def test_target_rows_that_cannot_be_read_say_which_measure() -> None:
+    with pytest.raises(ValueError, match="'Thing'"):
+        _target(comparison="roughly")
+    with pytest.raises(ValueError, match="must be a number"):
+        _target(target="lots")
+
+
+def test_below_target_is_scaled_by_months_and_population_share() -> None:
+    t = _target(target="1200")
+    assert target_for_period(t, 12, 1.0, None) == pytest.approx(1200)
+    assert target_for_period(t, 3, 0.25, None) == pytest.approx(75)  # a quarter of a quarter-sized place
+    assert target_for_period(t, 3, None, None) is None  # no population share, no fair target
+
+
+def test_down_n_a_year_target_is_last_year_minus_the_scaled_reduction() -> None:
+    t = _target(target="", comparison="down 10 a year")
+    assert target_for_period(t, 12, 1.0, 229) == pytest.approx(219)
+    assert target_for_period(t, 3, 0.5, 40) == pytest.approx(40 - 10 * 3 / 12 * 0.5)
+    assert target_for_period(t, 12, 1.0, None) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "target", "expected"),
+    [
+        (100, 100, "Green"),
+        (90, 100, "Green"),
+        (105, 100, "Amber"),
+        (105.01, 100, "Red"),
+        (None, 100, None),
+        (5, None, None),
+    ],
+)
+def test_rag_green_at_or_below_amber_within_margin_red_beyond(value, target, expected) -> None:
+    assert rag(value, target, amber_margin_percent=5) == expected
+
+
+@pytest.mark.parametrize(
+    ("current", "previous", "arrow"),
+    [
+        (103, 100, "→"),
+        (97, 100, "→"),
+        (104, 100, "↑"),
+        (96, 100, "↓"),
+        (0, 0, "→"),
+        (2, 0, "↑"),
+        (5, None, ""),
+    ],
+)
+def test_direction_arrow_has_a_stable_band(current, previous, arrow) -> None:
+    assert direction(current, previous, stable_percent=3) == arrow
+
+
+# ---- suppression ---------------------------------------------------------------------------------------
+
+
+def test_public_hides_one_to_four_but_shows_zero_and_five() -> None:
+    public = Disclosure("public", 5)
+    assert [public.count(n) for n in (0, 1, 4, 5, 1234)] == [
+        "0",
+        "fewer than 5",
+        "fewer than 5",
+        "5",
+        "1,234",
+    ]
+    assert public.count(None) == "no data"
+    partner = Disclosure("partner", 5)
+    assert [partner.count(n) for n in (1, 4)] == ["1", "4"]
+
+
+def test_public_hides_anything_that_would_reveal_a_small_count() -> None:
+    public = Disclosure("public", 5)
+    assert public.rate(0.1, 3) == "–"  # rate x population = count
+    assert public.change(Change(3, 10)) == "not shown (small numbers)"
+    assert public.change(Change(10, 3)) == "not shown (small numbers)"
+    assert public.direction("↓", 3, 10) == ""
+    assert public.figure(1.2, 4) == "fewer than 5"
+    assert not public.shows_cell(4) and public.shows_cell(5)
+    assert public.change(Change(12, 10)) == "+20.0% (from 10)"
+    partner = Disclosure("partner", 5)
+    assert partner.change(Change(3, 10)) == "-70.0% (from 10)"
+    assert partner.shows_cell(1)
+
+
+def test_markings_and_audience_parsing() -> None:
+    assert Disclosure("partner").marking == "Partner — OFFICIAL"
+    assert Disclosure("public").marking == "Public"
+    assert parse_audience(" Public ") == "public"
+    with pytest.raises(ValueError, match="audience"):
+        parse_audience("press")
+
+
+# ---- text ----------------------------------------------------------------------------------------------
+
+
+def test_clip_keeps_text_as_written_but_bounded() -> None:
+    assert clip("<b>Main</b> Street") == "<b>Main</b> Street"
+    assert clip("a\tb\nc\x00d") == "a b c d"
+    long = "x" * 500
+    assert len(clip(long)) == MAX_CHARS and clip(long).endswith("…")
+    assert clip(None) == ""
+
+
+def test_matplotlib_text_escapes_dollar_signs() -> None:
+    assert for_matplotlib("$x^2$ Lane") == r"\$x^2\$ Lane"
+
+
+# ---- charts and maps -----------------------------------------------------------------------------------
+
+
+def test_seasonal_profile_averages_whole_years_only() -> None:
+    months = pd.date_range("2022-10-01", periods=30, freq="MS")  # 2.5 years: the oldest 6 months are dropped
+    values = pd.Series([100.0] * 6 + [m.month for m in months[6:]], index=months)
+    profile = seasonal_profile(values)
+    assert profile == {m: float(m) for m in range(1, 13)}
+    assert seasonal_profile(values.iloc[:11]) == {}
+
+
+@pytest.mark.parametrize(("span", "length"), [(12_000, 2000), (30_000, 5000), (4_000, 500), (900, 100)])
+def test_scale_bar_lengths_are_round(span: float, length: float) -> None:
+    assert nice_scale_length(span) == length

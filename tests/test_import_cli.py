@@ -1,0 +1,123 @@
+"""``hotspots import / imports / undo / boundaries``: reports as JSON, exit status, history and undo."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import cli
+from layers import boundary_import
+from store import Store
+from tests.import_helpers import FIXTURES, count
+
+
+def _main(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
+    code = cli.main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_import_json_report_and_exit_status(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    store = str(tmp_path / "s.duckdb")
+    police = str(FIXTURES / "police-street-2024-06.csv")
+    code, out, _ = _main(capsys, "import", "police-csv", police, "--json", "--store", store)
+    assert code == 0
+    data = json.loads(out)
+    assert data["imported"] is True and data["rows_added"] == 18
+    (report,) = data["reports"]
+    assert (report["rows_read"], report["accepted"], report["duplicates"]) == (27, 18, 2)
+    assert report["set_aside"]["no coordinates"] == {"count": 2, "rows": [17, 18]}
+
+    # the same file again: nothing added, still a successful (idempotent) import
+    code, out, _ = _main(capsys, "import", "police-csv", police, "--json", "--store", store)
+    assert code == 0 and json.loads(out)["rows_added"] == 0
+    assert json.loads(out)["reports"][0]["duplicates"] == 20
+
+
+def test_nothing_importable_exits_non_zero_with_the_sentence(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    store = str(tmp_path / "s.duckdb")
+    bad = tmp_path / "notes.csv"
+    bad.write_text("colour,shape\nred,round\n")
+    code, _, err = _main(capsys, "import", "fires", str(bad), "--store", store)
+    assert code == 1
+    assert err.strip().startswith(
+        "not imported: notes.csv has no columns this app recognises; expected a fire"
+    )
+    code, _, err = _main(capsys, "import", "fires", str(tmp_path / "missing.csv"), "--store", store)
+    assert code == 1 and "missing.csv is not a file" in err
+
+
+def test_one_bad_file_does_not_stop_the_others(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    store = str(tmp_path / "s.duckdb")
+    bad = tmp_path / "empty.csv"
+    bad.write_bytes(b"")
+    code, out, _ = _main(
+        capsys,
+        "import",
+        "fly-tipping",
+        str(bad),
+        str(FIXTURES / "fly-tipping-export.csv"),
+        "--json",
+        "--store",
+        store,
+    )
+    assert code == 0
+    reports = json.loads(out)["reports"]
+    assert reports[0]["error"] == (
+        "empty.csv is empty; expected a fly-tipping export (CSV or Excel) with a date and a location as "
+        "easting/northing or latitude/longitude, ideally an id and the DEFRA waste size."
+    )
+    assert reports[1]["added"] == 8
+
+
+def test_history_and_undo_of_a_whole_import(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    store = str(tmp_path / "s.duckdb")
+    _main(capsys, "import", "stats19", str(FIXTURES / "stats19-accidents-2019.csv"), "--store", store)
+    _main(capsys, "import", "fires", str(FIXTURES / "fire-incidents.csv"), "--store", store)
+    code, out, _ = _main(capsys, "imports", "--json", "--store", store)
+    history = json.loads(out)
+    assert [h["source"] for h in history] == ["stats19", "fires"]
+    assert all(h["imported_by"] for h in history)  # the login name goes into the audit log
+    fires_id = history[1]["import_id"]
+    code, out, _ = _main(capsys, "undo", fires_id, "--store", store)
+    assert code == 0 and out.strip() == f"undid import {fires_id} (fire-incidents.csv): removed 4 incidents"
+    assert count(Store(store), "SELECT count(*) FROM incidents") == 2  # the STATS19 import is untouched
+    code, _, err = _main(capsys, "undo", "nosuchimport", "--store", store)
+    assert code == 1 and "there is no import nosuchimport" in err
+
+
+def test_boundaries_download_offline_says_so_and_changes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = str(tmp_path / "s.duckdb")
+    _main(capsys, "import", "fires", str(FIXTURES / "fire-incidents.csv"), "--store", store)
+
+    def offline(url: str, form: object = None) -> tuple[int, bytes]:
+        raise ConnectionError(
+            "could not reach services1.arcgis.com (Name or service not known); are you offline?"
+        )
+
+    monkeypatch.setattr(boundary_import, "http_request", offline)
+    before = Store(store).version()
+    code, _, err = _main(capsys, "boundaries", "--download", "--store", store)
+    assert code == 1
+    assert "offline" in err and "the boundaries were not changed" in err
+    assert Store(store).version() == before
+    code, out, _ = _main(capsys, "boundaries", "--json", "--store", store)
+    info = json.loads(out)
+    assert info["wards"] == 23 and info["version"] == "shipped default"
+
+
+def test_the_installed_command_runs_an_import(tmp_path: Path) -> None:
+    store = tmp_path / "s.duckdb"
+    population = str(FIXTURES / "ward-population.csv")
+    command = [sys.executable, "-m", "cli", "import", "population", population, "--store", str(store)]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("ward-population.csv: 9 rows read, 7 accepted (7 added, 0 already stored)")

@@ -1,0 +1,149 @@
+"""What the map draws: hexagon features and colour classes, simplified outlines, escaped names."""
+
+from __future__ import annotations
+
+import h3
+import numpy as np
+import pandas as pd
+import shapely
+from hypothesis import given
+from hypothesis import strategies as st
+from shapely.geometry import Polygon, box, shape
+
+from geo.boundaries import Wards, load_wards
+from geo.mapdata import (
+    BOUNDARY_TOLERANCE_DEG,
+    COORD_DECIMALS,
+    HEX_PALETTE,
+    area_features,
+    cell_ring,
+    class_breaks,
+    class_labels,
+    classify,
+    hex_layer,
+    map_resolution,
+    palette_for,
+    ward_features,
+)
+
+
+def test_resolution_is_coarse_for_the_borough_and_fine_for_a_place() -> None:
+    assert map_resolution(local=False, borough_resolution=8, local_resolution=9) == 8
+    assert map_resolution(local=True, borough_resolution=8, local_resolution=9) == 9
+
+
+def test_class_breaks_follow_quantiles_of_positive_counts() -> None:
+    values = [0, 0, *range(1, 101)]
+    assert class_breaks(values) == [20, 40, 60, 80, 100]
+    assert class_breaks([]) == [] and class_breaks([0, 0]) == []
+    assert class_breaks([3, 3, 3]) == [3]
+    assert class_breaks([1, 1, 1, 1, 50]) == [1, 50]
+
+
+@given(st.lists(st.integers(min_value=1, max_value=10_000), min_size=1, max_size=300))
+def test_every_positive_count_falls_in_exactly_one_class(values: list[int]) -> None:
+    breaks = class_breaks(values)
+    assert breaks == sorted(set(breaks)) and breaks[-1] == max(values)
+    assert 1 <= len(breaks) <= len(HEX_PALETTE)
+    klass = classify(values, breaks)
+    assert klass.min() >= 0 and klass.max() < len(breaks)
+    lowers = np.array([1, *[b + 1 for b in breaks[:-1]]])
+    assert np.all(lowers[klass] <= values) and np.all(np.array(values) <= np.array(breaks)[klass])
+
+
+def test_legend_labels_and_palette() -> None:
+    assert class_labels([3, 4, 12, 1500]) == ["1–3", "4", "5–12", "13–1,500"]
+    assert palette_for(0) == []
+    assert palette_for(1) == [HEX_PALETTE[-1]]
+    assert palette_for(2) == [HEX_PALETTE[0], HEX_PALETTE[-1]]
+    assert palette_for(len(HEX_PALETTE)) == list(HEX_PALETTE)
+
+
+def test_cell_ring_is_the_closed_h3_hexagon() -> None:
+    cell = h3.latlng_to_cell(53.6458, -1.7850, 9)
+    ring = cell_ring(h3.str_to_int(cell))
+    assert len(ring) == 7 and ring[0] == ring[-1]
+    poly = Polygon(ring)
+    lat, lng = h3.cell_to_latlng(cell)
+    assert poly.contains(shapely.Point(lng, lat))
+    corners = {(round(lng, 5), round(lat, 5)) for lat, lng in h3.cell_to_boundary(cell)}
+    assert {tuple(p) for p in ring} == corners
+
+
+def _cell(lat: float, lng: float, res: int = 9) -> int:
+    return h3.str_to_int(h3.latlng_to_cell(lat, lng, res))
+
+
+def test_hex_layer_counts_per_layer_names_the_main_ward_and_escapes_names() -> None:
+    a, b = _cell(53.6458, -1.7850), _cell(53.6900, -1.6300)
+    counts = pd.DataFrame(
+        [
+            (a, "crime", "W1", 5),
+            (a, "asb", "W1", 2),
+            (a, "crime", "W2", 6),  # W2 has 6 of a's 13 incidents, W1 has 7: a is named after W1
+            (b, "crime", "W2", 3),
+            (b, "crime", "W1", 3),  # a tie: the lower ward code wins
+        ],
+        columns=["h3_r9", "layer", "ward_code", "n"],
+    )
+    layer = hex_layer(
+        counts,
+        cell_column="h3_r9",
+        layer_ids=("crime", "asb", "ksi"),
+        ward_names={"W1": "Almond <b>bury</b>", "W2": "Ashbrow"},
+        ward_districts={"W1": "Huddersfield & Co", "W2": "Huddersfield"},
+    )
+    props = {f["properties"]["total"]: f["properties"] for f in layer.geojson["features"]}
+    assert set(props) == {13, 6}
+    assert (props[13]["crime"], props[13]["asb"], props[13]["ksi"]) == (11, 2, 0)
+    assert props[13]["ward"] == "Almond &lt;b&gt;bury&lt;/b&gt;"
+    assert props[13]["district"] == "Huddersfield &amp; Co"
+    assert props[6]["ward"] == "Almond &lt;b&gt;bury&lt;/b&gt;" and props[6]["crime"] == 6
+    assert all(p["kind"] == "hex" for p in props.values())
+    # two classes (6 and 13), the busier cell in the darker colour
+    assert layer.breaks == [6, 13]
+    assert props[13]["style"]["fillColor"] == HEX_PALETTE[-1]
+    assert props[6]["style"]["fillColor"] == HEX_PALETTE[0]
+    assert layer.legend == [(HEX_PALETTE[0], "1–6"), (HEX_PALETTE[-1], "7–13")]
+    for feature in layer.geojson["features"]:
+        assert feature["geometry"]["type"] == "Polygon" and len(feature["geometry"]["coordinates"][0]) == 7
+
+
+def test_hex_layer_of_nothing_is_empty() -> None:
+    empty = pd.DataFrame(columns=["h3_r8", "layer", "ward_code", "n"])
+    layer = hex_layer(empty, cell_column="h3_r8", layer_ids=("crime",), ward_names={}, ward_districts={})
+    assert layer.geojson["features"] == [] and layer.legend == []
+
+
+def test_outlines_are_simplified_close_to_the_real_boundaries() -> None:
+    wards = load_wards()
+    drawn = ward_features(wards)
+    assert len(drawn["features"]) == len(wards) == 23
+    original_vertices = sum(shapely.get_num_coordinates(g) for g in wards.geometries)
+    drawn_vertices = sum(shapely.get_num_coordinates(shape(f["geometry"])) for f in drawn["features"])
+    assert drawn_vertices < original_vertices
+    for feature, geom in zip(drawn["features"], wards.geometries, strict=True):
+        assert shapely.hausdorff_distance(shape(feature["geometry"]), geom) < 2 * BOUNDARY_TOLERANCE_DEG
+    districts = area_features(wards.district_geometries, "district")
+    assert sorted(f["properties"]["name"] for f in districts["features"]) == [
+        "Batley &amp; Spen",
+        "Dewsbury &amp; Mirfield",
+        "Huddersfield",
+        "Rural",
+    ]
+
+
+def test_outline_names_are_escaped() -> None:
+    wards = Wards(("X1",), ('<img src=x onerror="alert(1)">',), ("D & D",), (box(0, 0, 1, 1),), "test")
+    props = ward_features(wards)["features"][0]["properties"]
+    assert props == {
+        "kind": "ward",
+        "ward": "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;",
+        "district": "D &amp; D",
+    }
+
+
+def test_drawn_coordinates_are_rounded_to_about_a_metre() -> None:
+    for feature in ward_features(load_wards())["features"]:
+        coords = shapely.get_coordinates(shape(feature["geometry"]))
+        assert np.array_equal(coords, np.round(coords, COORD_DECIMALS))

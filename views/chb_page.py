@@ -1,0 +1,629 @@
+"""The Clear Hold Build page: the register, a map of candidate and designated areas, designating an area
+(drawn on the map, uploaded, or built from wards or hotspot cells), and monitoring each designated area.
+
+Everything shown comes from :mod:`geo.chb` and :mod:`geo.monitoring` (the same code as the CLI and the
+briefing packs); this module only lays it out, caches it and writes designations through
+:mod:`store.designations`.
+
+Drawing works offline: folium's ``Draw`` plugin loads leaflet.draw from a CDN, and no Python package
+ships it without a large framework attached, so :class:`PolygonDraw` is a small drawing tool written
+for this page (click the corners, then Finish). It announces the finished polygon with Leaflet's
+``draw:created`` event, which streamlit-folium already listens for and returns as
+``last_active_drawing``.
+
+Names typed by users appear in map tooltips (HTML: escaped) and in headings (Markdown: escaped).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+
+import altair as alt
+import folium
+import pandas as pd
+import streamlit as st
+from folium.elements import MacroElement
+from folium.template import Template
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+from streamlit_folium import st_folium
+
+import config
+from geo.boundaries import Wards
+from geo.chb import (
+    Candidate,
+    ChbAnalysis,
+    ChbSettings,
+    DesignatedStatus,
+    analyse_chb,
+    area_from_cells,
+    area_from_upload,
+    area_from_wards,
+    designated_status,
+    find_candidates,
+    load_settings,
+    phases_in,
+    register_table,
+    wards_overlapping,
+)
+from geo.mapdata import simplified, ward_features
+from geo.monitoring import PhaseComparison, area_km2
+from geo.trends import MIN_SLICES
+from store import Store
+from store import designations as des
+from views import common
+from views.map_page import MAP_CSS
+
+MAP_HEIGHT = 560
+PHASE_COLOURS = {"Clear": "#c0392b", "Hold": "#e67e22", "Build": "#27ae60"}
+OTHER_COLOUR = "#7f8c8d"
+DESIGNATED_COLOUR = "#1f4e79"
+WARD_STYLE = {"color": "#7a7a7a", "weight": 1, "opacity": 0.6, "fill": False, "interactive": False}
+KEY_USER = "chb_user"
+KEY_METHOD = "chb_method"
+KEY_MESSAGE = "chb_message"
+METHODS = {
+    "drawn": "Draw on the map",
+    "uploaded": "Upload a polygon",
+    "wards": "Choose wards",
+    "cells": "Choose hotspot cells",
+}
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: str) -> str:
+    """Text safe to put inside Streamlit Markdown: every Markdown character is backslash-escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+class PolygonDraw(MacroElement):
+    """A minimal offline polygon-drawing tool: "Draw an area", click the corners, "Finish" (or "Cancel").
+
+    The finished polygon replaces any earlier one in ``drawnItems`` (the layer group streamlit-folium
+    reads) and is announced with ``draw:created``, exactly as leaflet.draw would.
+    """
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+        <style>
+        .chb-draw a { width: auto !important; padding: 0 8px; font: 600 12px/30px sans-serif; }
+        .chb-draw .chb-step { display: none; }
+        .chb-draw.chb-drawing .chb-step { display: block; }
+        .chb-draw.chb-drawing .chb-start { display: none; }
+        .chb-draw a.chb-off { color: #bbb; cursor: default; }
+        </style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        var drawnItems = new L.FeatureGroup().addTo({{ this._parent.get_name() }});
+        (function (map, drawn) {
+            var points = [], preview = null, box = null, finishButton = null;
+            var sketch = {color: "{{ this.colour }}", weight: 2, dashArray: "4 4", fillOpacity: 0.1};
+            var done = {color: "{{ this.colour }}", weight: 3, fillOpacity: 0.15};
+            function redraw() {
+                if (preview) { map.removeLayer(preview); preview = null; }
+                if (points.length > 2) { preview = L.polygon(points, sketch).addTo(map); }
+                else if (points.length) { preview = L.polyline(points, sketch).addTo(map); }
+                finishButton.classList.toggle("chb-off", points.length < 3);
+            }
+            function addPoint(e) { points.push(e.latlng); redraw(); }
+            function stop() {
+                points = []; redraw();
+                map.off("click", addPoint);
+                map.getContainer().style.cursor = "";
+                box.classList.remove("chb-drawing");
+            }
+            function start() {
+                stop(); drawn.clearLayers();
+                map.on("click", addPoint);
+                map.getContainer().style.cursor = "crosshair";
+                box.classList.add("chb-drawing");
+            }
+            function finish() {
+                if (points.length < 3) { return; }
+                var polygon = L.polygon(points, done);
+                stop();
+                drawn.clearLayers();
+                drawn.addLayer(polygon);
+                map.fire("draw:created", {layer: polygon, layerType: "polygon"});
+            }
+            function button(text, title, cls, action) {
+                var a = L.DomUtil.create("a", cls, box);
+                a.href = "#"; a.textContent = text; a.title = title; a.setAttribute("role", "button");
+                L.DomEvent.on(a, "click", function (e) { L.DomEvent.preventDefault(e); action(); });
+                return a;
+            }
+            var Control = L.Control.extend({
+                options: {position: "topleft"},
+                onAdd: function () {
+                    box = L.DomUtil.create("div", "leaflet-bar chb-draw");
+                    L.DomEvent.disableClickPropagation(box);
+                    button("✎ Draw an area", "Click its corners on the map", "chb-start", start);
+                    finishButton = button("✓ Finish", "Finish the area", "chb-step chb-off", finish);
+                    button("✕ Cancel", "Cancel drawing", "chb-step", stop);
+                    return box;
+                }
+            });
+            map.addControl(new Control());
+        })({{ this._parent.get_name() }}, drawnItems);
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, colour: str = DESIGNATED_COLOUR) -> None:
+        super().__init__()
+        self._name = "PolygonDraw"
+        self.colour = colour
+
+
+# ---- cached reads ------------------------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner="Finding Clear Hold Build areas...", max_entries=2)
+def _found(
+    path: str, version: str, _wards: Wards, _settings: ChbSettings
+) -> tuple[ChbAnalysis | None, list[Candidate]]:
+    analysis = analyse_chb(Store(path), _wards, _settings)
+    return analysis, find_candidates(analysis) if analysis else []
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _status(
+    path: str,
+    version: str,
+    stamp: str,
+    _designation: des.Designation,
+    _wards: Wards,
+    _settings: ChbSettings,
+    _analysis: ChbAnalysis | None,
+) -> DesignatedStatus:
+    store = Store(path)
+    return designated_status(store, _wards, _settings, _analysis, _designation, common.data_span(store))
+
+
+def _stamp(d: des.Designation) -> str:
+    return f"{d.id}:{d.edited_at}:{d.created_at}"
+
+
+# ---- the map ---------------------------------------------------------------------------------------------
+
+
+def _outline_feature(geom: BaseGeometry, properties: dict) -> dict:
+    return {"type": "Feature", "properties": properties, "geometry": simplified(geom)}
+
+
+def chb_map(wards: Wards, candidates: list[Candidate], designated: list[DesignatedStatus]) -> folium.Map:
+    """Ward outlines, candidate areas coloured by phase, designated areas outlined, and the drawing tool."""
+    centre = wards.area.centroid
+    fmap = folium.Map(location=(centre.y, centre.x), zoom_start=11, tiles=None, control_scale=True)
+    fmap.get_root().header.add_child(folium.Element(MAP_CSS), name="map_css")
+    tiles = config.tiles_url()
+    if tiles:
+        folium.TileLayer(tiles=tiles, attr=config.settings()["map"]["tiles_attribution"]).add_to(fmap)
+    folium.GeoJson(
+        ward_features(wards),
+        name="Wards",
+        attribution=html.escape(config.BOUNDARY_ATTRIBUTION),
+        **WARD_STYLE,
+    ).add_to(fmap)
+    features = [
+        _outline_feature(
+            c.outline,
+            {
+                "kind": "candidate",
+                "name": html.escape(c.name),
+                "phase": html.escape(c.phase),
+                "trend": html.escape(c.status.trend),
+                "last_12": c.last_12,
+                "colour": PHASE_COLOURS.get(c.phase, OTHER_COLOUR),
+            },
+        )
+        for c in candidates
+    ]
+    features += [
+        _outline_feature(
+            d.designation.shape,
+            {
+                "kind": "designated",
+                "name": html.escape(d.designation.name),
+                "phase": html.escape(d.phase),
+                "trend": html.escape(d.status.trend if d.status else ""),
+                "last_12": d.last_12,
+                "colour": DESIGNATED_COLOUR,
+            },
+        )
+        for d in designated
+    ]
+    if features:
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": features},
+            name="Clear Hold Build areas",
+            style_function=lambda f: {
+                "color": f["properties"]["colour"],
+                "fillColor": f["properties"]["colour"],
+                "weight": 3 if f["properties"]["kind"] == "designated" else 2,
+                "dashArray": "6 4" if f["properties"]["kind"] == "designated" else None,
+                "fillOpacity": 0.08 if f["properties"]["kind"] == "designated" else 0.35,
+            },
+            tooltip=folium.GeoJsonTooltip(
+                fields=["name", "kind", "phase", "trend", "last_12"],
+                aliases=["Area", "Kind", "Phase", "Trend", "Indicator crimes, last 12 months"],
+            ),
+        ).add_to(fmap)
+    PolygonDraw().add_to(fmap)
+    return fmap
+
+
+def _legend() -> str:
+    items = [
+        f'<span style="display:inline-block;width:14px;height:10px;background:{colour};opacity:.7"></span> '
+        f"{phase} candidate"
+        for phase, colour in PHASE_COLOURS.items()
+    ]
+    items.append(
+        f'<span style="display:inline-block;width:14px;border-top:3px dashed {DESIGNATED_COLOUR}"></span> '
+        "designated area"
+    )
+    return '<div id="chb-legend" style="font-size:0.85rem">' + " &nbsp; ".join(items) + "</div>"
+
+
+# ---- designating -----------------------------------------------------------------------------------------
+
+
+def _marked_area(
+    wards: Wards, candidates: list[Candidate], drawing: dict | None
+) -> tuple[str, BaseGeometry | None]:
+    """The method chosen and the area it gives (None until the user has given one)."""
+    method = st.radio(
+        "How to mark out the area", list(METHODS), format_func=METHODS.get, horizontal=True, key=KEY_METHOD
+    )
+    try:
+        if method == "drawn":
+            if not drawing or not drawing.get("geometry"):
+                st.caption("Press **✎ Draw an area** on the map, click the corners, then **✓ Finish**.")
+                return method, None
+            return method, shape(drawing["geometry"])
+        if method == "uploaded":
+            upload = st.file_uploader(
+                "Polygon file: GeoJSON, zipped Shapefile or GeoPackage (any coordinate system)",
+                type=["geojson", "json", "zip", "gpkg"],
+                key="chb_upload",
+            )
+            return method, area_from_upload(upload.name, upload.getvalue()) if upload else None
+        if method == "wards":
+            codes = st.multiselect(
+                "Wards", wards.wards_in(None), format_func=wards.name_by_code.get, key="chb_wards"
+            )
+            return method, area_from_wards(wards, codes) if codes else None
+        by_id = {c.id: c for c in candidates}
+        chosen = st.selectbox(
+            "Cells of a candidate area",
+            [None, *by_id],
+            format_func=lambda cid: "—" if cid is None else f"{by_id[cid].name} ({by_id[cid].phase})",
+            key="chb_candidate",
+        )
+        typed = st.text_area(
+            "…or H3 cell ids (one per line or separated by commas)", key="chb_cells", height=80
+        )
+        ids = [c for c in re.split(r"[\s,]+", typed) if c]
+        if ids:
+            return method, area_from_cells(ids)
+        return method, by_id[chosen].outline if chosen else None
+    except ValueError as exc:
+        st.error(str(exc))
+        return method, None
+
+
+def _phase_inputs(settings: ChbSettings, key: str, current: dict[str, date] | None = None) -> dict[str, date]:
+    starts = {}
+    columns = st.columns(len(settings.phase_names))
+    for column, phase in zip(columns, settings.phase_names, strict=True):
+        starts[phase] = column.date_input(
+            f"{phase} began", value=(current or {}).get(phase), key=f"{key}_{phase}", format="DD/MM/YYYY"
+        )
+    return {p: d for p, d in starts.items() if d}
+
+
+def designate_form(store: Store, settings: ChbSettings, area: BaseGeometry | None, method: str) -> None:
+    """Name, phase dates and buffer for the marked-out area; saves it in the store."""
+    with st.form("chb_designate", clear_on_submit=False):
+        name = st.text_input("Name of the area", max_chars=des.MAX_NAME, key="chb_new_name")
+        starts = _phase_inputs(settings, "chb_new")
+        buffer_m = st.number_input(
+            "Buffer ring watched for displacement (metres)",
+            min_value=50,
+            max_value=3000,
+            value=int(settings.monitoring.buffer_m),
+            step=50,
+            key="chb_new_buffer",
+        )
+        notes = st.text_area("Notes (optional)", key="chb_new_notes", height=68)
+        submitted = st.form_submit_button("Save designated area", type="primary")
+    if not submitted:
+        return
+    if area is None:
+        st.error("Mark out the area first (draw, upload, or choose wards or cells).")
+        return
+    try:
+        made = des.create(
+            store,
+            name=name,
+            geometry=area,
+            method=method,
+            phase_starts=phases_in(settings, starts),
+            created_by=st.session_state.get(KEY_USER, ""),
+            buffer_m=float(buffer_m),
+            notes=notes,
+        )
+    except ValueError as exc:
+        st.error(str(exc))
+        return
+    st.session_state[KEY_MESSAGE] = f"Saved “{made.name}”."
+    st.rerun()
+
+
+# ---- one designated area ---------------------------------------------------------------------------------
+
+
+def _series_chart(status: DesignatedStatus) -> alt.LayerChart:
+    series = status.monitoring.indicator_series[["area", "buffer"]].rename(
+        columns={
+            "area": "Designated area",
+            "buffer": f"Buffer ring ({status.monitoring.zones.buffer_m:,.0f} m)",
+        }
+    )
+    long = series.reset_index().melt("month", var_name="Where", value_name="Indicator crimes")
+    lines = (
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y")),
+            y=alt.Y("Indicator crimes:Q"),
+            color=alt.Color("Where:N", legend=alt.Legend(orient="top", title=None)),
+        )
+    )
+    starts = pd.DataFrame(
+        [
+            {"start": pd.Timestamp(d), "label": f"{p} began"}
+            for p, d in status.designation.phase_starts.items()
+        ]
+    )
+    if starts.empty:
+        return alt.layer(lines).properties(height=220)
+    rules = alt.Chart(starts).mark_rule(strokeDash=[4, 3], color="#555").encode(x="start:T")
+    text = (
+        alt.Chart(starts)
+        .mark_text(align="left", dx=3, dy=-90, fontSize=11)
+        .encode(x="start:T", text="label:N")
+    )
+    return alt.layer(lines, rules, text).properties(height=220)
+
+
+def comparisons_table(comparisons: tuple[PhaseComparison, ...]) -> pd.DataFrame:
+    """Before/after figures per phase start as display text."""
+    rows = []
+    for c in comparisons:
+        rows.append(
+            {
+                "Phase": c.phase,
+                "Began": c.start.strftime("%d %b %Y"),
+                "Before": c.before.label if c.before else "—",
+                "After": c.after.label if c.after else "—",
+                "Area: after vs before": c.area.text if c.area else c.note,
+                "Buffer": c.buffer.text if c.buffer else "",
+                "Rest of district": c.control.text if c.control else "",
+                "WDQ": ""
+                if not c.displacement or c.displacement.wdq is None
+                else f"{c.displacement.wdq:.2f}",
+                "Reading": c.reading,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def area_panel(
+    store: Store, settings: ChbSettings, status: DesignatedStatus, new_area: BaseGeometry | None
+) -> None:
+    d = status.designation
+    label = f"{plain(d.name)} — {status.phase}" + (f" since {status.since:%d %b %Y}" if status.since else "")
+    with st.expander(label, expanded=False):
+        st.caption(
+            f"Wards: {plain(', '.join(status.ward_names) or 'none')} · designated by {plain(d.created_by)} "
+            f"on {d.created_at:%d %b %Y}"
+            + (f" · last edited by {plain(d.edited_by)} on {d.edited_at:%d %b %Y}" if d.edited_by else "")
+        )
+        st.altair_chart(_series_chart(status), width="stretch")
+        if status.monitoring.comparisons:
+            st.dataframe(comparisons_table(status.monitoring.comparisons), hide_index=True, width="stretch")
+            latest = status.monitoring.latest
+            if latest and latest.displacement:
+                st.markdown(f"**{latest.reading.capitalize()}.** {plain(latest.displacement.explanation)}")
+        else:
+            st.caption("No phase start dates entered yet, so there is nothing to compare.")
+        labels = {lid: spec.label for lid, spec in config.layers().items()}
+        layers = status.monitoring.layer_series("area").rename(columns=labels)
+        if not layers.empty:
+            st.caption("All incidents in the area by layer, per month")
+            st.bar_chart(layers, height=180)
+
+        with st.form(f"chb_edit_{d.id}"):
+            st.markdown("**Edit**")
+            name = st.text_input("Name", value=d.name, max_chars=des.MAX_NAME, key=f"chb_edit_name_{d.id}")
+            starts = _phase_inputs(settings, f"chb_edit_{d.id}", d.phase_starts)
+            buffer_m = st.number_input(
+                "Buffer (metres)",
+                min_value=50,
+                max_value=3000,
+                value=int(d.buffer_m or settings.monitoring.buffer_m),
+                step=50,
+                key=f"chb_edit_buffer_{d.id}",
+            )
+            notes = st.text_area("Notes", value=d.notes, key=f"chb_edit_notes_{d.id}", height=68)
+            replace = st.checkbox(
+                "Replace the outline with the area marked out above",
+                key=f"chb_edit_outline_{d.id}",
+                disabled=new_area is None,
+            )
+            saved = st.form_submit_button("Save changes")
+        if saved:
+            _apply(
+                lambda who: des.update(
+                    store,
+                    d.id,
+                    edited_by=who,
+                    name=name,
+                    phase_starts=phases_in(settings, starts),
+                    buffer_m=float(buffer_m),
+                    notes=notes,
+                    geometry=new_area if replace else None,
+                ),
+                "Saved changes to",
+            )
+        with st.form(f"chb_retire_{d.id}"):
+            st.markdown("**Retire** — the area leaves the register; its record is kept.")
+            retired = st.form_submit_button("Retire this area")
+        if retired:
+            _apply(lambda who: des.retire(store, d.id, retired_by=who), "Retired")
+
+
+def _apply(change, verb: str) -> None:
+    try:
+        result = change(st.session_state.get(KEY_USER, ""))
+    except ValueError as exc:
+        st.error(str(exc))
+        return
+    st.session_state[KEY_MESSAGE] = f"{verb} “{result.name}”."
+    st.rerun()
+
+
+# ---- the page --------------------------------------------------------------------------------------------
+
+INTRO = (
+    "Clear Hold Build (Home Office framework against serious and organised crime): **Clear** — pursue "
+    "and remove offenders; **Hold** — stabilise with visible patrols and partner activity; **Build** — "
+    "community resilience so the area stays free of crime and exploitation. Candidate areas are found in "
+    "the data from serious-violence, weapons, drugs and robbery hotspots; designated areas are the ones "
+    "partners have chosen, monitored before and after each phase began."
+)
+
+
+def _register_view(table: pd.DataFrame) -> pd.DataFrame:
+    view = table.drop(columns=["id"]).rename(
+        columns={
+            "kind": "Kind",
+            "name": "Name",
+            "wards": "Wards",
+            "phase": "Phase",
+            "since": "Since",
+            "last_3_months": "Last 3 months",
+            "last_12_months": "Last 12 months",
+            "trend": "Trend",
+            "data_phase": "Data says",
+            "displacement": "Displacement",
+        }
+    )
+    view["Kind"] = view["Kind"].str.capitalize()
+    view["Since"] = [f"{d:%d %b %Y}" if pd.notna(d) else "—" for d in view["Since"]]
+    return view
+
+
+def rules_markdown(settings: ChbSettings) -> str:
+    indicators = "; ".join(
+        f"{layer}: {', '.join(cats) or 'all'}" for layer, cats in settings.indicators.items()
+    )
+    rules = "\n".join(
+        f"{i}. **{r.phase}** — {r.rule} *{r.meaning}*" for i, r in enumerate(settings.phases, 1)
+    )
+    return f"""
+**Indicator crimes:** {indicators}.
+
+**Candidate areas.** The borough is divided into H3 hexagons (resolution {settings.resolution}, about 0.1 km²,
+empty ones included). Getis-Ord Gi* compares each hexagon and its neighbours ({settings.k} ring) with the
+whole borough, over the last {settings.slices} complete {settings.slice}s and in each {settings.slice} on
+its own, with the false discovery rate controlled. A hexagon counts when it is a significant hot spot
+(95% confidence at alpha {settings.alpha}) over the whole window or in at least {settings.min_hot_slices}
+{settings.slice}s. Touching hexagons form an area; an area needs at least {settings.min_cells} hexagons
+and {settings.min_count} indicator crimes to be a candidate. It is named after its busiest wards.
+
+**Phase** — an area is hot in a {settings.slice} when any of its hexagons is; "recently" means the last
+{settings.recent_slices} {settings.slice}s; its crimes are "falling" or "rising" when a Mann-Kendall test
+on its indicator crimes over the last {settings.trend_slices} {settings.slice}s says so (alpha
+{settings.alpha}). The first rule that fits gives the phase:
+
+{rules}
+
+**Designated areas** take their phase from the dates partners entered. For each phase start, indicator
+crimes after it are compared with the {settings.monitoring.before_months} months before it: a **rate
+ratio** below 1 is a fall, with an exact 95% confidence interval (a fall is significant when the whole
+interval is below 1). The same is done for a buffer ring around the area and for the rest of the
+district (the control). The **weighted displacement quotient** (Bowers & Johnson) compares the buffer's
+change with the area's, both against the control: *displacement* when crime rose next door, *diffusion of
+benefits* when it fell there too, *inconclusive* when the area did not improve against the control, the
+buffer's change is within chance (Fisher's exact test), or the quotient is within
+±{settings.monitoring.neutral_band}.
+"""
+
+
+def render() -> None:
+    store = common.current_store()
+    wards = common.wards(store)
+    settings = load_settings()
+    version = common.store_version(store)
+    st.title("Clear Hold Build")
+    st.markdown(INTRO)
+    if message := st.session_state.pop(KEY_MESSAGE, None):
+        st.success(message)
+    if common.data_span(store) is None:
+        st.info("There are no incidents in the store yet: load data, or build the demo with `hotspots demo`.")
+        return
+
+    analysis, candidates = _found(str(store.path), version, wards, settings)
+    if analysis is None:
+        st.warning(
+            f"Candidate areas need at least {MIN_SLICES} complete {settings.slice}s of data; "
+            "the store holds less."
+        )
+    designated = [
+        _status(str(store.path), version, _stamp(d), d, wards, settings, analysis)
+        for d in des.designations(store)
+    ]
+
+    st.subheader("Register")
+    if analysis is not None:
+        st.caption(
+            f"As at {analysis.last_month:%B %Y}; trend over {analysis.slices[0]} to {analysis.slices[-1]}. "
+            "Last 3 / 12 months count indicator crimes."
+        )
+    table = register_table(candidates, designated)
+    if table.empty:
+        st.info("No candidate or designated areas.")
+    else:
+        st.dataframe(_register_view(table), hide_index=True, width="stretch")
+
+    map_col, form_col = st.columns([3, 2], gap="medium")
+    with map_col:
+        output = st_folium(
+            chb_map(wards, candidates, designated),
+            key="chb_map",
+            height=MAP_HEIGHT,
+            use_container_width=True,
+            returned_objects=["last_active_drawing"],
+        )
+        st.markdown(_legend(), unsafe_allow_html=True)
+    with form_col:
+        st.subheader("Designate an area")
+        st.text_input("Your name or team (recorded with every change)", key=KEY_USER)
+        method, area = _marked_area(wards, candidates, (output or {}).get("last_active_drawing"))
+        if area is not None:
+            where = ", ".join(wards_overlapping(wards, area)) or "no ward"
+            st.caption(f"Marked out: {area_km2(area):,.2f} km² in {plain(where)}.")
+        designate_form(store, settings, area, method)
+
+    if designated:
+        st.subheader("Designated areas")
+        for status in designated:
+            area_panel(store, settings, status, area)
+    with st.expander("How areas and phases are worked out"):
+        st.markdown(rules_markdown(settings))

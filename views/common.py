@@ -1,0 +1,269 @@
+"""Helpers every page shares: cached store reads, the sidebar filter, the synthetic-data banner.
+
+Why here: every page must count the same way and show the same labels, and Streamlit caching must be
+keyed on the store's version so that a new import shows up everywhere at once (no page keeps serving
+stale numbers) while reruns caused by widget changes hit the cache.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+import config
+from geo.boundaries import Wards
+from geo.rates import Period, Population, add_months, months_between
+from layers.demo import build_demo_store
+from layers.ingest import current_wards
+from layers.population import ward_populations as layer_populations
+from store import Store
+from store import queries as q
+from store.queries import Filters
+
+#: Every sidebar filter widget key starts with this.
+FILTER_PREFIX = "filter_"
+KEY_MONTHS = FILTER_PREFIX + "months"
+KEY_DISTRICT = FILTER_PREFIX + "district"
+KEY_WARD = FILTER_PREFIX + "ward"
+KEY_CATEGORIES = FILTER_PREFIX + "categories"
+#: The "no restriction" choice in the district and ward boxes (Streamlit shows None as an empty box).
+ALL = ""
+#: Months shown when a user first opens the app: a year, the partnership's usual reporting span.
+DEFAULT_MONTHS = 12
+
+
+def layer_key(layer: str) -> str:
+    return f"{FILTER_PREFIX}layer_{layer}"
+
+
+# ---- the store -------------------------------------------------------------------------------------
+
+
+def current_store() -> Store:
+    """The store named by ``$HOTSPOTS_STORE`` (else the default under ``data/``), as the CLI resolves it."""
+    return Store(config.store_path())
+
+
+@st.cache_resource(show_spinner=False)
+def _build_demo(path: str) -> dict[str, int]:
+    """Build the demo store once per process; cache_resource makes concurrent first visits wait, not race."""
+    demo = config.settings()["demo"]
+    return build_demo_store(path, years=demo["years"], seed=demo["seed"], end_month=demo["end_month"])
+
+
+def ensure_store() -> Store:
+    """The current store, building the synthetic demo first (with a spinner) when there is no store yet."""
+    store = current_store()
+    if not store.exists():
+        with st.spinner("First run: building the synthetic Kirklees demo data (a few seconds)..."):
+            _build_demo(str(store.path))
+    return store
+
+
+def _file_signature(path: Path) -> tuple[tuple[int, int] | None, ...]:
+    """Modification time and size of the store file and its write-ahead log (None where absent)."""
+    signature = []
+    for file in (path, path.with_name(path.name + ".wal")):
+        try:
+            info = file.stat()
+        except FileNotFoundError:
+            signature.append(None)
+        else:
+            signature.append((info.st_mtime_ns, info.st_size))
+    return tuple(signature)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _version(path: str, signature: tuple) -> str:
+    return Store(path).version()
+
+
+def store_version(store: Store) -> str:
+    """Cache key for everything read from the store: changes whenever an import changes the data.
+
+    :meth:`Store.version` opens the database (about 20 ms), and a page asks for the version many times
+    per run; the data cannot change without the file or its write-ahead log changing, so the answer is
+    kept for as long as their modification times and sizes stay the same.
+    """
+    return _version(str(store.path), _file_signature(store.path))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _wards(path: str, version: str) -> Wards:
+    return current_wards(Store(path))
+
+
+def wards(store: Store) -> Wards:
+    """The boundaries incidents are assigned to (loaded into the store, else the shipped demo wards).
+
+    A shared resource rather than a copied value: its spatial index and dissolved districts are built once.
+    """
+    return _wards(str(store.path), store_version(store))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _ward_populations(path: str, version: str) -> dict[str, Population]:
+    return layer_populations(Store(path))
+
+
+def ward_populations(store: Store) -> dict[str, Population]:
+    """Residents per ward code (imported figures, else ``data/population.csv``), cached per store version.
+
+    Every page takes its rate denominators from here, and this only wraps
+    :func:`layers.population.ward_populations`, the one place the figures are chosen.
+    """
+    return _ward_populations(str(store.path), store_version(store))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _counts(path: str, version: str, filters: Filters, by: tuple[str, ...]) -> pd.DataFrame:
+    return q.counts(Store(path), filters, by)
+
+
+def counts(store: Store, filters: Filters, by: tuple[str, ...] = ()) -> pd.DataFrame:
+    """:func:`store.queries.counts`, cached per store version and filter choice."""
+    return _counts(str(store.path), store_version(store), filters, by)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _span(path: str, version: str) -> tuple[date, date] | None:
+    return q.date_range(Store(path))
+
+
+def data_span(store: Store) -> tuple[date, date] | None:
+    """First and last incident date in the store (None when it holds no incidents)."""
+    return _span(str(store.path), store_version(store))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _categories(path: str, version: str) -> pd.DataFrame:
+    return q.categories(Store(path))
+
+
+def stored_categories(store: Store) -> pd.DataFrame:
+    """Every (layer, category) in the store with its count."""
+    return _categories(str(store.path), store_version(store))
+
+
+# ---- labels on every page -------------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _synthetic_layers(path: str, version: str) -> list[str]:
+    return Store(path).synthetic_layers()
+
+
+def synthetic_banner(store: Store) -> None:
+    """A warning naming the layers built from synthetic data; shown on every page while there are any."""
+    synthetic = _synthetic_layers(str(store.path), store_version(store))
+    if synthetic:
+        labels = ", ".join(config.layers()[lid].label if lid in config.layers() else lid for lid in synthetic)
+        st.warning(
+            f"**{config.SYNTHETIC_LABEL}.** Generated for demonstration and testing: {labels}.",
+            icon=":material/science:",
+        )
+
+
+def footer() -> None:
+    st.caption(config.BOUNDARY_ATTRIBUTION)
+
+
+# ---- the sidebar filter ---------------------------------------------------------------------------
+
+
+def _month_label(month: str) -> str:
+    return date.fromisoformat(month + "-01").strftime("%b %Y")
+
+
+def sidebar_filters(store: Store) -> Filters | None:
+    """Draw the shared filter widgets in the sidebar and return the choice (None when the store is empty).
+
+    Months are whole calendar months (see :mod:`geo.rates`). No category chosen means all categories.
+    Every widget keeps its value for the whole session (``persist_state="session"``), so a choice made on
+    one page still holds on the next; Streamlit resets a value that a change of options made invalid
+    (a ward outside a newly chosen district, a category of a layer switched off).
+    """
+    span = data_span(store)
+    if span is None:
+        st.sidebar.info("The store holds no incidents yet.")
+        return None
+    the_wards = wards(store)
+    layer_specs = config.layers()
+    sb = st.sidebar
+    sb.header("Filters")
+
+    months = [m.strftime("%Y-%m") for m in months_between(*span)]
+    default_first = max(span[0], add_months(span[1], -(DEFAULT_MONTHS - 1))).strftime("%Y-%m")
+    first, last = sb.select_slider(
+        "Months",
+        options=months,
+        value=(default_first, months[-1]),
+        format_func=_month_label,
+        key=KEY_MONTHS,
+        persist_state="session",
+    )
+    district = sb.selectbox(
+        "District",
+        [ALL, *the_wards.district_names],
+        format_func=lambda d: d or f"All of {config.BOROUGH_NAME}",
+        key=KEY_DISTRICT,
+        persist_state="session",
+    )
+    ward = sb.selectbox(
+        "Ward",
+        [ALL, *the_wards.wards_in(district or None)],
+        format_func=lambda c: the_wards.name_by_code[c] if c else "All wards",
+        key=KEY_WARD,
+        persist_state="session",
+    )
+
+    sb.subheader("Layers")
+    chosen = [
+        lid
+        for lid, spec in layer_specs.items()
+        if sb.toggle(
+            spec.label, value=True, key=layer_key(lid), help=spec.description, persist_state="session"
+        )
+    ]
+    stored = stored_categories(store)
+    picked = sb.multiselect(
+        "Categories",
+        [(r.layer, r.category) for r in stored.itertuples() if r.layer in chosen],
+        format_func=lambda c: f"{layer_specs[c[0]].label if c[0] in layer_specs else c[0]}: {c[1]}",
+        placeholder="All categories",
+        key=KEY_CATEGORIES,
+        persist_state="session",
+    )
+    by_layer: dict[str, list[str]] = {}
+    for layer, category in picked:
+        by_layer.setdefault(layer, []).append(category)
+
+    period = Period.of_months(date.fromisoformat(first + "-01"), date.fromisoformat(last + "-01"))
+    return Filters(
+        layers=tuple(chosen),
+        categories=tuple((layer, tuple(cats)) for layer, cats in by_layer.items()),
+        start=period.start,
+        end=period.end,
+        district=district or None,
+        ward=ward or None,
+    )
+
+
+def period_of(filters: Filters) -> Period:
+    """The whole-month period a filter from :func:`sidebar_filters` covers."""
+    return Period(filters.start, filters.end)
+
+
+def area_wards(filters: Filters, the_wards: Wards) -> list[str]:
+    """Ward codes inside the filtered area (one ward, a district's wards, or every ward)."""
+    return [filters.ward] if filters.ward else the_wards.wards_in(filters.district)
+
+
+def area_name(filters: Filters, the_wards: Wards) -> str:
+    """Plain name of the filtered area, e.g. "Ashbrow (Huddersfield)" or "All of Kirklees"."""
+    if filters.ward:
+        return f"{the_wards.name_by_code[filters.ward]} ({the_wards.district_by_code[filters.ward]})"
+    return filters.district or f"All of {config.BOROUGH_NAME}"

@@ -1,0 +1,142 @@
+""" "How this is worked out": the hotspot, trend and harm rules in plain English.
+
+The figures quoted (confidence bands, the 90% rule, slice counts, harm weights) are read from the code
+and data files that apply them, so this page cannot drift from what the app does.
+"""
+
+from __future__ import annotations
+
+import h3
+import pandas as pd
+import streamlit as st
+
+import config
+from geo.gistar import CLASS_LABELS, CONFIDENCE_BANDS
+from geo.harm import UNLISTED_WEIGHT, default_weights, weights_table
+from geo.hexgrid import RESOLUTIONS
+from geo.trends import DEFAULT_SLICES, MIN_SLICES, MOSTLY, NO_PATTERN, PATTERN_RULES
+
+GRID = """
+### 1. The hexagon grid
+The area is divided into equal hexagons (Uber's H3 grid). Every hexagon that touches the chosen area
+is included, **also the ones where nothing was recorded**: a quiet place is part of the picture, and
+leaving it out would make everywhere else look quieter than it is. Each hexagon is named after the ward
+that holds its centre (or the nearest ward, for a hexagon poking over the edge).
+"""
+
+GISTAR = """
+### 2. Is this place a hot spot? (Getis-Ord Gi*)
+For each hexagon we add up the incidents in it **and in its neighbours** (the hexagons up to *k* steps
+away; *k* = 1 means the six around it). We compare that total with what the same number of hexagons
+would hold on average across the whole area, allowing for how uneven the area is overall. The result is
+a **z-score**: how many "standard errors" above (hot) or below (cold) the average the neighbourhood is.
+A single busy hexagon among quiet ones does not make a hot spot; a busy neighbourhood does.
+
+The z-score gives a **p-value**: the chance of a neighbourhood at least this unusual if incidents were
+spread without regard to place. Because we test thousands of hexagons at once, some would look unusual
+by luck alone, so the p-values are adjusted with the **Benjamini-Hochberg false discovery rate**
+procedure: of the hexagons we call hot at 95% confidence, at most about 5% are expected to be false
+alarms. The classes are:
+"""
+
+EDGE = """
+**The edge of the area.** Incidents outside the chosen area are not counted, so hexagons at the edge
+always look quieter than they are. A hexagon is therefore only called a **cold spot** when its whole
+neighbourhood lies inside the area; at the edge it can be a hot spot or "Not significant", never cold.
+
+The same numbers can be checked independently: the command `hotspots hotspots --json` writes every
+hexagon's count, z-score and p-values, and the calculation gives exactly the same z-scores as the
+standard research library (PySAL's `esda`).
+"""
+
+HARM = f"""
+### 3. Harm-weighted score
+Counting treats a robbery and a littering report alike. The harm-weighted score multiplies each
+incident by a **weight for its category** and adds them up (a nuisance ASB incident = 1). The weights
+come from the data file `data/layers.toml` and are inspired by crime-harm indices (which weigh offences
+by typical sentence length), compressed because fly-tipping, fires and road deaths have no sentence. A
+category without a weight counts {UNLISTED_WEIGHT:g}. On the Hotspots page you can change the weights for your
+session only; the file is not changed. The weights in the file are:
+"""
+
+TRENDS = f"""
+### 4. How is it changing? (emerging hot spots)
+The months before the end of the chosen period are cut into time slices: by default the last
+{DEFAULT_SLICES} months, or the last {DEFAULT_SLICES} whole quarters (at least {MIN_SLICES} slices are
+needed). In every slice each hexagon gets its own hot spot test as above (95% confidence after the
+false-discovery adjustment). Then the **Mann-Kendall test** looks at the hexagon's series of z-scores:
+does it go up (or down) more consistently than chance would give? "Most of the time" below means in at
+least {MOSTLY:.0%} of the slices. The classes follow Esri's ArcGIS Pro *Emerging Hot Spot Analysis*,
+checked in this order (cold spots are the mirror image):
+"""
+
+TRUST = """
+### 5. How far to trust the map
+"How far to trust this map" on the Hotspots page draws the map from 12 months and checks it against the
+3 months that followed. **Hit rate** is the share of those later incidents that fell in the flagged
+hexagons; the **Predictive Accuracy Index** divides it by the share of the area flagged (1 = no better
+than picking hexagons at random). Gi* is compared with two simpler ways of choosing the same number of
+hexagons: the busiest hexagons by count, and a kernel density ("heat map") surface.
+
+### 6. Things to keep in mind
+* police.uk moves each crime to a nearby "snap point" to protect victims, so exact streets are
+  approximate; the most common street shown for a hexagon is a guide to where to look.
+* Small numbers swing a lot: a class based on a handful of incidents is fragile, and a fine grid
+  (small hexagons) with few incidents finds few hot spots.
+* A hot spot says where incidents cluster, not why. Repeat reports of the same dumping, for example,
+  make fly-tipping look more concentrated than the dumping is.
+"""
+
+
+def render() -> None:
+    st.title("How this is worked out")
+    st.markdown(GRID)
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Resolution": RESOLUTIONS,
+                "Hexagon area (km²)": [round(h3.average_hexagon_area(r, "km^2"), 3) for r in RESOLUTIONS],
+                "Used for": [
+                    "very coarse overview",
+                    "the whole borough (default)",
+                    "a district or ward (default)",
+                    "street level",
+                ],
+            }
+        ),
+        hide_index=True,
+    )
+    st.markdown(GISTAR)
+    largest_p = {band: p for band, p, _ in CONFIDENCE_BANDS}
+    rules = {
+        code: "none of the above"
+        if code == 0
+        else f"z {'above' if code > 0 else 'below'} 0 and adjusted p-value at most {largest_p[abs(code)]:g}"
+        for code in CLASS_LABELS
+    }
+    st.dataframe(
+        pd.DataFrame({"Class": list(CLASS_LABELS.values()), "Rule": [rules[c] for c in CLASS_LABELS]}),
+        hide_index=True,
+    )
+    st.markdown(EDGE)
+    st.markdown(HARM)
+    weights = weights_table(default_weights())
+    labels = {lid: spec.label for lid, spec in config.layers().items()}
+    st.dataframe(
+        weights.assign(layer=weights["layer"].map(labels).fillna(weights["layer"])).rename(
+            columns={"layer": "Layer", "category": "Category", "weight": "Weight"}
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    st.markdown(TRENDS)
+    st.dataframe(
+        pd.DataFrame(
+            [{"Class": f"{name} hot spot", "Rule": rule} for name, rule in PATTERN_RULES.items()]
+            + [{"Class": NO_PATTERN, "Rule": "none of the above (for hot or cold spots)"}]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    st.markdown(TRUST)
+    st.caption(f"Layers and harm weights: data/layers.toml ({len(config.layers())} layers).")

@@ -1,0 +1,142 @@
+"""The Ward profile page for councillors: the ward against its district and Kirklees (rates per 1,000
+residents by layer), the last 12 months month by month, the most frequent categories, hotspots and Clear
+Hold Build areas in the ward - and the same on one printable page (PDF).
+
+All figures come from :func:`briefing.ward_profile.build_ward_profile`, which the PDF is drawn from too, so
+the page and the printout cannot disagree. Ward names come from boundary files: they are shown in widgets
+and tables (plain text) or escaped before any Markdown.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+import config
+from briefing.model import WardProfile
+from briefing.pdf import render_ward_profile
+from briefing.suppression import AUDIENCES, MARKINGS, Disclosure
+from briefing.tables import AREA_COLUMNS, area_cells
+from briefing.ward_profile import build_ward_profile
+from geo.rates import Change
+from views import common
+from views.chb_page import plain
+from views.packs_page import context
+
+KEY_WARD = "profile_ward"
+KEY_AUDIENCE = "profile_audience"
+
+
+@st.cache_resource(show_spinner="Building the ward profile...", max_entries=16)
+def _profile(path: str, version: str, ward: str, audience: str, produced: date) -> tuple[WardProfile, bytes]:
+    profile = build_ward_profile(context(path, version), ward, audience, produced)
+    return profile, render_ward_profile(profile)
+
+
+def rates_table(profile: WardProfile) -> pd.DataFrame:
+    """Rates per 1,000 residents: the ward, its district, Kirklees (ward rates hidden with small counts)."""
+    d = profile.disclosure
+    return pd.DataFrame(
+        [
+            {
+                "Layer": r.label,
+                "Incidents in the ward": d.count(r.count),
+                "Ward per 1,000": d.rate(r.rate, r.count),
+                f"{profile.district} per 1,000": "–"
+                if r.district_rate is None
+                else f"{r.district_rate:,.1f}",
+                f"{config.BOROUGH_NAME} per 1,000": "–"
+                if r.borough_rate is None
+                else f"{r.borough_rate:,.1f}",
+            }
+            for r in profile.rates
+        ]
+    )
+
+
+def categories_table(profile: WardProfile) -> pd.DataFrame:
+    d = profile.disclosure
+    return pd.DataFrame(
+        [
+            {
+                "Category": c.label,
+                "Last 12 months": d.count(c.count),
+                "12 months before": d.count(c.previous),
+                "Change": d.change(Change(c.count, c.previous)),
+            }
+            for c in profile.categories
+        ]
+    )
+
+
+def hotspots_table(profile: WardProfile) -> pd.DataFrame:
+    d = profile.disclosure
+    return pd.DataFrame(
+        [
+            {
+                "#": h.rank,
+                "Location": h.location or "(no street named)",
+                "Incidents": d.count(h.total),
+                "Confidence": h.confidence,
+                "Trend": h.trend or "–",
+            }
+            for h in profile.hotspots.rows
+        ]
+    )
+
+
+def render() -> None:
+    store = common.current_store()
+    st.title("Ward profile")
+    if common.data_span(store) is None:
+        st.info("There are no incidents in the store yet: load data, or build the demo with `hotspots demo`.")
+        return
+    the_wards = common.wards(store)
+    codes = the_wards.wards_in(None)
+    left, right = st.columns(2)
+    ward = left.selectbox("Ward", codes, key=KEY_WARD, format_func=the_wards.name_by_code.get)
+    audience = right.radio(
+        "Version",
+        AUDIENCES[::-1],
+        key=KEY_AUDIENCE,
+        format_func=MARKINGS.get,
+        horizontal=True,
+        help="For engagement sessions with residents choose Public: counts of 1 to 4 show as 'fewer than 5'.",
+    )
+    version = common.store_version(store)
+    profile, pdf = _profile(str(store.path), version, ward, audience, date.today())
+
+    st.header(plain(profile.place.name))
+    st.caption(
+        f"{plain(profile.place.description)} · {profile.period.label} · {Disclosure(audience).marking}"
+    )
+    st.download_button(
+        "Download the one-page PDF", pdf, file_name=profile.file_name, mime="application/pdf", type="primary"
+    )
+
+    st.subheader("How the ward compares")
+    st.dataframe(rates_table(profile), hide_index=True, width="stretch")
+    people = [p for p in profile.people if p is not None]
+    if any(p.approximate for p in people):
+        st.caption("Some ward populations are approximate, so rates are too.")
+
+    st.subheader("The last 12 months")
+    st.image(profile.trend_png, width="stretch")
+
+    st.subheader("Most frequent in the ward")
+    st.dataframe(categories_table(profile), hide_index=True, width="stretch")
+
+    st.subheader("Hotspots in the ward")
+    if profile.hotspots.rows:
+        st.dataframe(hotspots_table(profile), hide_index=True, width="stretch")
+    else:
+        st.info(profile.hotspots.note or "No significant hotspots in the ward over these months.")
+
+    st.subheader("Clear Hold Build areas")
+    if profile.areas.rows:
+        rows = [area_cells(r, profile.disclosure) for r in profile.areas.rows]
+        st.dataframe(pd.DataFrame(rows, columns=list(AREA_COLUMNS)), hide_index=True, width="stretch")
+    else:
+        st.info(plain(profile.areas.note or "No Clear Hold Build area overlaps the ward."))
