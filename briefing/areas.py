@@ -1,8 +1,9 @@
 """Clear Hold Build areas in packs: the register (candidates found in the data and designated areas), the
 areas overlapping a place, and an area as a place of its own.
 
-All of it comes from :mod:`geo.chb` - the same analysis, register rows and monitoring the Clear Hold
-Build page shows - computed once per batch of packs (it is a borough-wide analysis).
+All of it comes from :mod:`geo.chb` - the register of :func:`geo.chb.build_register`, the same analysis,
+register rows and monitoring the Clear Hold Build page and the ``hotspots chb`` command show - computed
+once per batch of packs (it is a borough-wide analysis).
 
 The register is as at the latest month of data, whatever quarter a pack reports: Clear Hold Build phases
 are a current status, and the CHB analysis always works back from the newest complete slice.
@@ -11,8 +12,6 @@ are a current status, and the CHB analysis always works back from the newest com
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
 
 import h3
 import numpy as np
@@ -23,41 +22,7 @@ from briefing.model import AreaRow
 from briefing.places import Place, area_place
 from geo import chb
 from geo.boundaries import Wards, normalise_name
-from store import Store
-from store.designations import designations
-from store.queries import date_range
-
-
-@dataclass(frozen=True)
-class Register:
-    """The Clear Hold Build register of one store."""
-
-    settings: chb.ChbSettings
-    analysis: chb.ChbAnalysis | None
-    candidates: tuple[chb.Candidate, ...]
-    designated: tuple[chb.DesignatedStatus, ...]
-    as_at: date | None  # last month of data
-
-    @property
-    def table(self) -> pd.DataFrame:
-        """:func:`geo.chb.register_table`: the rows the Clear Hold Build page shows."""
-        return chb.register_table(self.candidates, self.designated)
-
-
-def load_register(store: Store, wards: Wards) -> Register:
-    """Run the Clear Hold Build analysis and monitor every live designated area."""
-    settings = chb.load_settings()
-    span = date_range(store)
-    analysis = chb.analyse_chb(store, wards, settings)
-    candidates = tuple(chb.find_candidates(analysis)) if analysis is not None else ()
-    designated = (
-        tuple(chb.designated_status(store, wards, settings, analysis, d, span) for d in designations(store))
-        if span is not None
-        else ()
-    )
-    return Register(
-        settings, analysis, candidates, designated, None if span is None else span[1].replace(day=1)
-    )
+from geo.chb import Register
 
 
 def outlines(register: Register) -> dict[str, tuple[str, BaseGeometry]]:
@@ -92,7 +57,7 @@ def area_rows(register: Register, ids: Sequence[str]) -> list[AreaRow]:
     rules = {c.id: c.status.rule for c in register.candidates}
     wanted = set(ids)
     rows = []
-    for r in register.table.itertuples(index=False):
+    for r in register.table().itertuples(index=False):
         if r.id not in wanted:
             continue
         designated = r.kind == "designated"

@@ -199,15 +199,17 @@ def borough_share(
     return own.people / total
 
 
+def counted_rows(frame: pd.DataFrame, layer: str, categories: tuple[str, ...] | None) -> pd.DataFrame:
+    """The rows of a frame of counts (columns ``layer``, ``category``, ``n``, ...) that a layer's line or a
+    measure counts: the layer's rows, narrowed to ``categories`` unless None. Shared with the scorecard,
+    so a measure is counted the same way in a pack and on the scorecard."""
+    rows = frame[frame["layer"] == layer]
+    return rows if categories is None else rows[rows["category"].isin(categories)]
+
+
 def _values(frames: Mapping[str, pd.DataFrame], layer: str, cats: tuple[str, ...] | None) -> dict[str, int]:
     """Sum of ``n`` for a layer (and category subset) in each period's frame of counts by layer/category."""
-    out = {}
-    for key, frame in frames.items():
-        rows = frame[frame["layer"] == layer]
-        if cats is not None:
-            rows = rows[rows["category"].isin(cats)]
-        out[key] = int(rows["n"].sum())
-    return out
+    return {key: int(counted_rows(frame, layer, cats)["n"].sum()) for key, frame in frames.items()}
 
 
 def headline_rows(
@@ -228,16 +230,24 @@ def headline_rows(
         "last_year": quarter.same_last_year().period,
         "last_quarter": quarter.previous().period,
     }
-    frames = {k: tally(store, place, place.filters(p), by=("layer", "category")) for k, p in periods.items()}
+    measures = targets()
+    casualty_layers = {m.layer for m in measures if m.counts_casualties and m.layer in sources}
+    with store.reading():  # every count the table needs, on one connection
+        frames = {
+            k: tally(store, place, place.filters(p), by=("layer", "category")) for k, p in periods.items()
+        }
+        people_hurt = {
+            lid: {k: casualties(store, place, place.filters(p, layers=(lid,))) for k, p in periods.items()}
+            for lid in casualty_layers
+        }
     population = place.population(dict(populations))
     people = population.people if population else None
     share = borough_share(place, populations, all_wards)
-    measures = targets()
 
     def build(label: str, layer: str, measure: Target | None, is_measure: bool) -> HeadlineRow:
         source = sources[layer]
         if measure is not None and measure.counts_casualties:
-            raw = {k: casualties(store, place, place.filters(p, layers=(layer,))) for k, p in periods.items()}
+            raw = people_hurt[layer]
         else:
             raw = _values(frames, layer, None if measure is None else measure.categories)
         value = {k: (raw[k] if source.covers(p) else None) for k, p in periods.items()}

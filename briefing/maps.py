@@ -30,12 +30,10 @@ from shapely.geometry.base import BaseGeometry  # noqa: E402
 import config  # noqa: E402
 from briefing.text import for_matplotlib  # noqa: E402
 from geo.boundaries import Wards  # noqa: E402
-from geo.gistar import CLASS_LABELS  # noqa: E402
+from geo.gistar import CLASS_COLOURS, CLASS_LABELS, CONFIDENCE_BANDS  # noqa: E402
 
 DPI = 170
 FONT = "DejaVu Sans"
-#: Hot-spot fills by Gi* class code (ColorBrewer reds: darker = more confident).
-HOT_COLOURS = {3: "#b2182b", 2: "#ef6548", 1: "#fdbb84"}
 AREA_COLOUR = "#5e3c99"
 ACTION_COLOUR = "#08519c"
 #: Space under the map for the legend and for the attribution line, in inches.
@@ -151,7 +149,8 @@ def focus_bounds(content: MapContent, *, max_share: float = 0.35) -> tuple[float
 
 
 def _legend(ax: plt.Axes, content: MapContent) -> None:
-    handles = [Patch(facecolor=HOT_COLOURS[c], label=CLASS_LABELS[c]) for c in (3, 2, 1)]
+    # hot-spot fills as on the app's maps (geo.gistar.CLASS_COLOURS), most confident first
+    handles = [Patch(facecolor=CLASS_COLOURS[c], label=CLASS_LABELS[c]) for c, _, _ in CONFIDENCE_BANDS]
     handles.append(
         Line2D(
             [], [], color="#1a1a1a", linewidth=1.8, label=for_matplotlib(content.title or "This place", 60)
@@ -260,7 +259,7 @@ def place_map(
             _draw(
                 ax,
                 to_bng(cell_polygon(cell)),
-                facecolor=HOT_COLOURS[int(code)],
+                facecolor=CLASS_COLOURS[int(code)],
                 edgecolor="white",
                 linewidth=0.3,
                 alpha=0.9,

@@ -23,15 +23,7 @@ import numpy as np
 import pandas as pd
 
 import config
-from briefing.areas import (
-    Register,
-    area_rows,
-    find_area,
-    load_register,
-    outlines,
-    overlapping,
-    register_place,
-)
+from briefing.areas import area_rows, find_area, outlines, overlapping, register_place
 from briefing.charts import chart_window, layer_series, trend_charts
 from briefing.headlines import headline_rows
 from briefing.maps import MapContent, focus_bounds, place_map
@@ -42,7 +34,7 @@ from briefing.places import Place, district_place, tally_monthly, ward_place
 from briefing.settings import briefing_settings, caveats, public_threshold
 from briefing.sources import LayerSource, earliest_month, latest_month, layer_sources
 from briefing.suppression import Audience, Disclosure
-from geo import action_days
+from geo import action_days, chb
 from geo.boundaries import Wards
 from geo.grid import study_grid
 from geo.harm import default_weights
@@ -69,15 +61,18 @@ class PackContext:
             raise FileNotFoundError(
                 f"no incident store at {store.path}; run `hotspots demo` or import data first"
             )
-        sources = layer_sources(store)
-        if not sources:
-            raise ValueError(f"the store at {store.path} holds no incidents, so there is nothing to report")
-        return cls(store, current_wards(store), ward_populations(store), sources)
+        with store.reading():
+            sources = layer_sources(store)
+            if not sources:
+                raise ValueError(
+                    f"the store at {store.path} holds no incidents, so there is nothing to report"
+                )
+            return cls(store, current_wards(store), ward_populations(store), sources)
 
     @cached_property
-    def register(self) -> Register:
+    def register(self) -> chb.Register:
         """The Clear Hold Build register, computed on first use and shared by every pack of the batch."""
-        return load_register(self.store, self.wards)
+        return chb.build_register(self.store, self.wards, chb.load_settings())
 
     @property
     def latest_month(self) -> date:
@@ -196,6 +191,44 @@ def _cell_km2(res: int) -> str:
     return f"{h3.average_hexagon_area(res, 'km^2'):.2f}"
 
 
+def _preset_locations(
+    ctx: PackContext,
+    place: Place,
+    period: Period,
+    preset: action_days.Preset,
+    defaults: action_days.PickerDefaults,
+    n: int,
+) -> Sequence[action_days.Location]:
+    """The picker's locations for one preset: :func:`geo.action_days.plan` for a district or ward; for an
+    area (a set of cells) the same two steps, :func:`~geo.action_days.weighted_incidents` and
+    :func:`~geo.action_days.pick`, on the incidents in the area's cells."""
+    if place.cells is None:
+        return action_days.plan(
+            ctx.store,
+            ctx.wards,
+            weights=preset.weights,
+            weights_name=preset.label,
+            period=period,
+            n=n,
+            min_distance_m=defaults.min_distance_m,
+            resolution=defaults.resolution,
+            district=place.district,
+            ward=place.ward,
+        ).locations
+    incidents = action_days.weighted_incidents(
+        ctx.store, preset.weights, period=period, resolution=place.cell_res, district=place.district
+    )
+    return action_days.pick(
+        incidents[incidents["cell"].isin(place.cells)],
+        area=place.geometry,
+        area_name=place.name,
+        period=period,
+        wards=ctx.wards,
+        n=n,
+        min_distance_m=defaults.min_distance_m,
+    )
+
+
 def action_day_section(
     ctx: PackContext, place: Place, period: Period, disclosure: Disclosure
 ) -> tuple[Section, str]:
@@ -208,39 +241,11 @@ def action_day_section(
     defaults, presets = action_days.load_presets()
     wanted = [presets[p] for p in options["action_day_presets"] if p in presets]
     per_preset = int(options["action_days_per_preset"])
+    with ctx.store.reading():  # one connection for every preset's read (the picking is quick)
+        picked = [_preset_locations(ctx, place, period, p, defaults, per_preset) for p in wanted]
     rows: list[ActionDayRow] = []
-    for preset in wanted:
-        if place.cells is None:
-            found = action_days.plan(
-                ctx.store,
-                ctx.wards,
-                weights=preset.weights,
-                weights_name=preset.label,
-                period=period,
-                n=per_preset,
-                min_distance_m=defaults.min_distance_m,
-                resolution=defaults.resolution,
-                district=place.district,
-                ward=place.ward,
-            ).locations
-        else:
-            incidents = action_days.weighted_incidents(
-                ctx.store,
-                preset.weights,
-                period=period,
-                resolution=place.cell_res,
-                district=place.district,
-            )
-            found = action_days.pick(
-                incidents[incidents["cell"].isin(place.cells)],
-                area=place.geometry,
-                area_name=place.name,
-                period=period,
-                wards=ctx.wards,
-                n=per_preset,
-                min_distance_m=defaults.min_distance_m,
-            )
-        found = [loc for loc in found if disclosure.shows_cell(loc.incidents)]
+    for preset, found in zip(wanted, picked, strict=True):
+        shown = [loc for loc in found if disclosure.shows_cell(loc.incidents)]
         first_number = len(rows) + 1
         rows.extend(
             ActionDayRow(
@@ -254,7 +259,7 @@ def action_day_section(
                 counts=dict(loc.counts),
                 why=loc.why,
             )
-            for i, loc in enumerate(found)
+            for i, loc in enumerate(shown)
         )
     method = (
         f"The app's action-day picker run on {period.label} for each focus ("

@@ -83,14 +83,19 @@ class BriefingPDF(FPDF):
 
     # ---- furniture ----------------------------------------------------------------------------------
 
-    def header(self) -> None:
-        self.set_y(8)
-        self.set_font(FAMILY, "B", 9)
+    def _marking_line(self, marking_size: float, height: float, right: str) -> None:
+        """The audience marking on the left (bold, navy) and ``right`` on the right (grey): the same line
+        heads and foots every page, so a page on its own still says who may read it."""
+        self.set_font(FAMILY, "B", marking_size)
         self.set_text_color(*NAVY)
-        self.cell(60, 5, self._marking)
+        self.cell(60, height, self._marking)
         self.set_font(FAMILY, "", 8)
         self.set_text_color(*GREY)
-        self.cell(0, 5, self._running_title, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.cell(0, height, right, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def header(self) -> None:
+        self.set_y(8)
+        self._marking_line(9, 5, self._running_title)
         self.set_draw_color(200, 200, 200)
         self.line(15, 14, 195, 14)
         self.set_y(20)
@@ -101,19 +106,7 @@ class BriefingPDF(FPDF):
         self.set_draw_color(200, 200, 200)
         self.line(15, self.get_y(), 195, self.get_y())
         self.ln(1)
-        self.set_font(FAMILY, "B", 8)
-        self.set_text_color(*NAVY)
-        self.cell(60, 4.5, self._marking)
-        self.set_font(FAMILY, "", 8)
-        self.set_text_color(*GREY)
-        self.cell(
-            0,
-            4.5,
-            f"Page {self.page_no()} of {self._pages_alias}",
-            align="R",
-            new_x=XPos.LMARGIN,
-            new_y=YPos.NEXT,
-        )
+        self._marking_line(8, 4.5, f"Page {self.page_no()} of {self._pages_alias}")
         if self._synthetic:
             self.set_font(FAMILY, "B", 8)
             self.set_text_color(*WARNING)
@@ -199,15 +192,20 @@ def long_date(day: date) -> str:
 # ---- the pack -------------------------------------------------------------------------------------------
 
 
+def _document(content: Pack | WardProfile, running_title: str) -> BriefingPDF:
+    """The PDF for a pack or a ward profile: marked for its audience on every page, labelled synthetic when
+    any of its data is, and dated the day it was produced."""
+    return BriefingPDF(
+        marking=content.disclosure.marking,
+        running_title=running_title,
+        synthetic=content.synthetic,
+        produced=datetime.combine(content.produced, datetime.min.time()),
+    )
+
+
 def render_pack(pack: Pack) -> bytes:
     """The whole pack as PDF bytes, sections in :data:`briefing.model.SECTION_HEADINGS` order."""
-    disclosure = pack.disclosure
-    pdf = BriefingPDF(
-        marking=disclosure.marking,
-        running_title=f"{pack.place.name} · {pack.quarter.label}",
-        synthetic=pack.synthetic,
-        produced=datetime.combine(pack.produced, datetime.min.time()),
-    )
+    pdf = _document(pack, f"{pack.place.name} · {pack.quarter.label}")
     _cover(pdf, pack)
     headlines, map_, trends, hotspots, areas, action_days, notes = SECTION_HEADINGS
     _headlines(pdf, pack, headlines)
@@ -422,12 +420,7 @@ def _notes(pdf: BriefingPDF, pack: Pack, heading: str) -> None:
 def render_ward_profile(profile: WardProfile) -> bytes:
     """The ward profile on one A4 page: comparison table, 12-month trend, top categories, hotspots, CHB."""
     disclosure = profile.disclosure
-    pdf = BriefingPDF(
-        marking=disclosure.marking,
-        running_title=f"{profile.place.name} ward profile · {profile.period.label}",
-        synthetic=profile.synthetic,
-        produced=datetime.combine(profile.produced, datetime.min.time()),
-    )
+    pdf = _document(profile, f"{profile.place.name} ward profile · {profile.period.label}")
     pdf.set_auto_page_break(True, margin=20)
     pdf.add_page()
     pdf.para("WARD PROFILE", size=8, style="B", colour=GREY)

@@ -20,7 +20,7 @@ from typing import Literal
 import pandas as pd
 
 import config
-from briefing.headlines import Rag, Target, direction, rag, target_for_period, targets
+from briefing.headlines import Rag, Target, counted_rows, direction, rag, target_for_period, targets
 from briefing.periods import trailing_months
 from briefing.places import casualty_counts
 from briefing.settings import briefing_settings
@@ -70,10 +70,7 @@ def _measure_frame(frame: pd.DataFrame, casualty: pd.DataFrame, measure: Target)
     if measure.counts_casualties:
         rows = casualty[casualty["layer"] == measure.layer]
         return rows[["month", "ward_code", "n"]] if int(rows["known"].sum()) else None
-    rows = frame[frame["layer"] == measure.layer]
-    if measure.categories is not None:
-        rows = rows[rows["category"].isin(measure.categories)]
-    return rows[["month", "ward_code", "n"]]
+    return counted_rows(frame, measure.layer, measure.categories)[["month", "ward_code", "n"]]
 
 
 def _total(rows: pd.DataFrame | None, codes: list[str], period: Period, covered: bool) -> int | None:
@@ -101,9 +98,10 @@ def compute_scorecard(
     previous = period.previous()
     first = min(previous.start, add_months(latest_month, 1 - SPARK_MONTHS))
     window = Filters(start=first, end=period.end)
-    frame = monthly(store, window, by=("layer", "category", "ward_code"))
+    with store.reading():
+        frame = monthly(store, window, by=("layer", "category", "ward_code"))
+        casualty = casualty_counts(store, window, ("layer", "ward_code", "date"))
     frame["month"] = pd.to_datetime(frame["month"])
-    casualty = casualty_counts(store, window, ("layer", "ward_code", "date"))
     casualty["month"] = pd.to_datetime(casualty["date"]).dt.to_period("M").dt.to_timestamp()
     casualty = casualty.groupby(["layer", "ward_code", "month"], as_index=False)[["n", "known"]].sum()
 

@@ -41,9 +41,13 @@ def build_ward_profile(ctx: PackContext, ward: str, audience: Audience, produced
     def per_layer(frame) -> dict[str, int]:
         return {str(k): int(v) for k, v in frame.groupby("layer")["n"].sum().items()}
 
-    ward_counts = per_layer(tally(ctx.store, place, place.filters(period)))
-    district_counts = per_layer(tally(ctx.store, district_area, district_area.filters(period)))
-    borough_counts = per_layer(q.counts(ctx.store, Filters(start=period.start, end=period.end), ("layer",)))
+    with ctx.store.reading():  # the five counts on one connection
+        ward_counts = per_layer(tally(ctx.store, place, place.filters(period)))
+        district_counts = per_layer(tally(ctx.store, district_area, district_area.filters(period)))
+        borough = q.counts(ctx.store, Filters(start=period.start, end=period.end), ("layer",))
+        now = tally(ctx.store, place, place.filters(period), by=("layer", "category"))
+        earlier = tally(ctx.store, place, place.filters(before), by=("layer", "category"))
+    borough_counts = per_layer(borough)
     people = (
         place.population(ctx.populations),
         district_area.population(ctx.populations),
@@ -63,8 +67,6 @@ def build_ward_profile(ctx: PackContext, ward: str, audience: Audience, produced
         if lid in ctx.sources
     )
 
-    now = tally(ctx.store, place, place.filters(period), by=("layer", "category"))
-    earlier = tally(ctx.store, place, place.filters(before), by=("layer", "category"))
     earlier_n = {(r.layer, r.category): int(r.n) for r in earlier.itertuples(index=False)}
     comparable = any(s.covers(before) for s in ctx.sources.values())
     labels = {lid: spec.label for lid, spec in config.layers().items()}

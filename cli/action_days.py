@@ -6,21 +6,20 @@ import argparse
 from datetime import date
 
 import config
-from cli.output import print_json
+from briefing.places import find_ward
+from cli.common import add_command, existing_store, print_json
 from geo.action_days import ActionPlan, describe_weights, layer_weights, load_presets, plan
-from geo.boundaries import Wards, normalise_name
 from geo.rates import Period, add_months, month_start
 from layers.ingest import current_wards
-from store import Store
 from store.queries import date_range
 
 
-def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     defaults, presets = load_presets()
-    p = subparsers.add_parser(
+    p = add_command(
+        subparsers,
         "action-days",
-        parents=[common],
-        help="suggest action-day locations in a district or ward",
+        run,
         description="Rank small places (H3 cells) by weighted incident count over the last months and return "
         "the top N, at least a set distance apart, each with a street name, ward and the reason it was "
         "chosen. Presets and defaults: data/action_presets.toml.",
@@ -48,8 +47,6 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         metavar="METRES",
         help="minimum distance between locations (default %(default)s)",
     )
-    p.add_argument("--json", action="store_true", help="print JSON on stdout")
-    p.set_defaults(handler=run)
 
 
 def _parse_weights(text: str) -> dict[str, float]:
@@ -64,16 +61,6 @@ def _parse_weights(text: str) -> dict[str, float]:
             )
         out[layer] = float(value)
     return out
-
-
-def _ward_code(wards: Wards, text: str) -> str:
-    if text in wards.codes:
-        return text
-    by_name = {normalise_name(n): c for n, c in zip(wards.names, wards.codes, strict=True)}
-    code = by_name.get(normalise_name(text))
-    if code is None:
-        raise ValueError(f"no ward called {text!r}")
-    return code
 
 
 def plan_record(result: ActionPlan, *, synthetic: bool) -> dict:
@@ -107,11 +94,7 @@ def plan_record(result: ActionPlan, *, synthetic: bool) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    store = Store(config.store_path(args.store))
-    if not store.exists():
-        raise FileNotFoundError(
-            f"no incident store at {store.path}; run `hotspots demo` or import data first"
-        )
+    store = existing_store(args)
     span = date_range(store)
     if span is None:
         raise ValueError("the store holds no incidents")
@@ -135,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
         min_distance_m=args.min_distance,
         resolution=defaults.resolution,
         district=args.district,
-        ward=_ward_code(wards, args.ward) if args.ward else None,
+        ward=find_ward(wards, args.ward) if args.ward else None,
     )
     synthetic = bool(store.synthetic_layers())
     if args.json:

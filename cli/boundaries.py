@@ -10,18 +10,18 @@ import argparse
 import sys
 
 import config
+from cli.common import add_command, print_json
 from cli.imports import print_report
-from cli.output import print_json
 from layers.boundary_import import ONS_WARDS_URL, download_boundaries
 from layers.ingest import current_wards
 from store import Store
 
 
-def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = subparsers.add_parser(
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = add_command(
+        subparsers,
         "boundaries",
-        parents=[common],
-        help="show the ward boundaries in use, or download the current ones from ONS",
+        run,
         description="Without options, describe the ward boundaries incidents are assigned to. With "
         f"--download, fetch the current {config.BOROUGH_NAME} wards from the ONS open geography service "
         f"({ONS_WARDS_URL}), replace the boundaries and re-assign every stored incident.",
@@ -29,8 +29,6 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     p.add_argument(
         "--download", action="store_true", help="fetch the current wards from ONS (needs internet)"
     )
-    p.add_argument("--json", action="store_true", help="print JSON on stdout")
-    p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:

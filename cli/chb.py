@@ -6,25 +6,22 @@ import argparse
 import math
 
 import config
-from cli.output import print_json
+from cli.common import add_command, existing_store, print_json
 from geo.chb import Candidate, DesignatedStatus, build_register, load_settings
 from geo.monitoring import PhaseComparison, RateRatio
 from geo.trends import MIN_SLICES
 from layers.ingest import current_wards
-from store import Store
 
 
-def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = subparsers.add_parser(
+def register(subparsers: argparse._SubParsersAction) -> None:
+    add_command(
+        subparsers,
         "chb",
-        parents=[common],
-        help="Clear Hold Build register: candidate and designated areas",
+        run,
         description="Candidate Clear Hold Build areas found in the data (connected serious-crime hotspots) "
         "and designated areas, each with wards, phase, counts, trend and displacement reading. Rules: "
         "data/chb.toml.",
     )
-    p.add_argument("--json", action="store_true", help="print JSON on stdout")
-    p.set_defaults(handler=run)
 
 
 def _number(x: float | None) -> float | str | None:
@@ -114,11 +111,7 @@ def designated_record(d: DesignatedStatus) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    store = Store(config.store_path(args.store))
-    if not store.exists():
-        raise FileNotFoundError(
-            f"no incident store at {store.path}; run `hotspots demo` or import data first"
-        )
+    store = existing_store(args)
     settings = load_settings()
     result = build_register(store, current_wards(store), settings)
     analysis = result.analysis

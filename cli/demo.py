@@ -5,17 +5,19 @@ from __future__ import annotations
 import argparse
 
 import config
+from cli.common import add_command
 from layers.demo import build_demo_store
 
 
-def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     demo_settings = config.settings()["demo"]
-    p = subparsers.add_parser(
+    p = add_command(
+        subparsers,
         "demo",
-        parents=[common],
-        help="build the synthetic Kirklees demo store",
+        run,
         description="Build a store of SYNTHETIC incidents for all five layers on the real ward boundaries. "
         "Same seed and options give the same data, byte for byte.",
+        json_help=None,
     )
     p.add_argument(
         "--years", type=int, default=demo_settings["years"], help="years of data (default %(default)s)"
@@ -32,7 +34,6 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     group = p.add_mutually_exclusive_group()
     group.add_argument("--if-missing", action="store_true", help="do nothing if the store already exists")
     group.add_argument("--replace", action="store_true", help="replace an existing store")
-    p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:

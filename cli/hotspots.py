@@ -13,8 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 import config
-from cli.output import print_json
-from geo.boundaries import Wards, normalise_name
+from briefing.places import find_ward
+from cli.common import add_command, existing_store, print_json
+from geo.boundaries import Wards
 from geo.gistar import CLASS_LABELS
 from geo.grid import study_grid
 from geo.harm import default_weights
@@ -26,11 +27,11 @@ from store import Store
 from store.queries import Filters, categories
 
 
-def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = subparsers.add_parser(
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = add_command(
+        subparsers,
         "hotspots",
-        parents=[common],
-        help="Gi* hot and cold spots per H3 cell, with emerging-hotspot trend classes",
+        run,
         description="Getis-Ord Gi* per H3 cell over the study area (zero-count cells included), with "
         "Benjamini-Hochberg false-discovery control, confidence classes and emerging-hotspot trend "
         "classes. Rules: the app's 'How this is worked out' page.",
@@ -57,18 +58,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         default=DEFAULT_SLICES,
         help="number of trend slices (default %(default)s)",
     )
-    p.add_argument("--json", action="store_true", help="print JSON on stdout")
     p.add_argument("--geojson", metavar="PATH", help="also write the cells as a GeoJSON file")
-    p.set_defaults(handler=run)
-
-
-def _ward_code(wards: Wards, ward: str) -> str:
-    if ward in wards.codes:
-        return ward
-    by_name = {normalise_name(n): c for c, n in zip(wards.codes, wards.names, strict=True)}
-    if normalise_name(ward) not in by_name:
-        raise ValueError(f"unknown ward {ward!r}; wards are: {', '.join(sorted(wards.names))}")
-    return by_name[normalise_name(ward)]
 
 
 def build_filters(store: Store, wards: Wards, args: argparse.Namespace) -> Filters:
@@ -101,7 +91,7 @@ def build_filters(store: Store, wards: Wards, args: argparse.Namespace) -> Filte
         layers=layers,
         categories=tuple((lid, tuple(c)) for lid, c in cats.items()),
         district=args.district,
-        ward=_ward_code(wards, args.ward) if args.ward else None,
+        ward=find_ward(wards, args.ward) if args.ward else None,
     )
 
 
@@ -113,7 +103,7 @@ def _month(text: str, option: str) -> pd.Period:
 
 
 def compute(store: Store, args: argparse.Namespace) -> tuple[HotspotResult, Filters]:
-    """Run the analysis the arguments describe (also used by tests)."""
+    """Run the analysis the arguments describe (by default the 12 months to the store's last month)."""
     wards = current_wards(store)
     filters = build_filters(store, wards, args)
     window = default_window(store)
@@ -172,11 +162,7 @@ def metadata(store: Store, result: HotspotResult, filters: Filters) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    store = Store(config.store_path(args.store))
-    if not store.exists():
-        raise FileNotFoundError(
-            f"no incident store at {store.path}; run `hotspots demo` or import data first"
-        )
+    store = existing_store(args)
     result, filters = compute(store, args)
     meta = metadata(store, result, filters)
     if args.geojson:

@@ -15,20 +15,21 @@ import sys
 from pathlib import Path
 
 import config
-from cli.output import print_json
+from cli.common import add_command, existing_store, print_json
 from layers.importer import SOURCES, import_api_month, run_import, undo
 from layers.readers import Upload
 from layers.report import REASON_HELP, ImportReport
 from store import Store
 
 
-def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = subparsers.add_parser(
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = add_command(
+        subparsers,
         "import",
-        parents=[common],
-        help="import real data files into the store",
+        run,
         description="Import files of one source. Sources: "
         + "; ".join(f"{s.id} ({s.description})" for s in SOURCES.values()),
+        json_help="print the import reports as JSON on stdout",
     )
     p.add_argument("source", choices=list(SOURCES), help="what the files are")
     p.add_argument("files", nargs="*", type=Path, metavar="FILE", help="files to import")
@@ -37,16 +38,9 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         metavar="YYYY-MM",
         help="police-api only: fetch this month for the study area from data.police.uk (needs internet)",
     )
-    p.add_argument("--json", action="store_true", help="print the import reports as JSON on stdout")
-    p.set_defaults(handler=run)
-
-    h = subparsers.add_parser("imports", parents=[common], help="list the imports recorded in the store")
-    h.add_argument("--json", action="store_true", help="print JSON on stdout")
-    h.set_defaults(handler=run_history)
-
-    u = subparsers.add_parser("undo", parents=[common], help="undo a whole import (see `hotspots imports`)")
-    u.add_argument("import_id", help="the import's id")
-    u.set_defaults(handler=run_undo)
+    add_command(subparsers, "imports", run_history)
+    undo_parser = add_command(subparsers, "undo", run_undo, json_help=None)
+    undo_parser.add_argument("import_id", help="the import's id")
 
 
 def _user() -> str | None:
@@ -117,12 +111,7 @@ def print_report(report: ImportReport) -> None:
 
 
 def run_history(args: argparse.Namespace) -> int:
-    store = Store(config.store_path(args.store))
-    if not store.exists():
-        raise FileNotFoundError(
-            f"no incident store at {store.path}; run `hotspots demo` or import data first"
-        )
-    history = store.imports()
+    history = existing_store(args).imports()
     if args.json:
         print_json(history.to_dict(orient="records"))
         return 0
@@ -135,8 +124,5 @@ def run_history(args: argparse.Namespace) -> int:
 
 
 def run_undo(args: argparse.Namespace) -> int:
-    store = Store(config.store_path(args.store))
-    if not store.exists():
-        raise FileNotFoundError(f"no incident store at {store.path}")
-    print(undo(store, args.import_id))
+    print(undo(existing_store(args), args.import_id))
     return 0

@@ -12,17 +12,18 @@ from briefing.packs import PackContext, area_places, batch, district_places, war
 from briefing.periods import Quarter
 from briefing.places import Place, ward_place
 from briefing.suppression import AUDIENCES, parse_audience
-from cli.output import print_json
+from cli.common import add_command, print_json
 from store import Store
 
 
-def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = subparsers.add_parser(
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = add_command(
+        subparsers,
         "packs",
-        parents=[common],
-        help="briefing pack PDFs for districts (COGs), wards or Clear Hold Build areas",
+        run,
         description="Write one briefing pack PDF per place into --out, plus a ZIP holding all of them. "
         "With no place given, all four district (COG) packs are made.",
+        json_help="print what was written as JSON",
     )
     p.add_argument("--district", metavar="NAME", help="'all' or a district name (default: all)")
     p.add_argument(
@@ -36,8 +37,6 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     p.add_argument("--audience", choices=AUDIENCES, default="partner", help="default %(default)s")
     p.add_argument("--out", metavar="DIR", required=True, help="folder to write the PDFs and the ZIP into")
     p.add_argument("--produced", metavar="YYYY-MM-DD", help="date printed as 'produced' (default: today)")
-    p.add_argument("--json", action="store_true", help="print what was written as JSON")
-    p.set_defaults(handler=run)
 
 
 def choose_places(ctx: PackContext, args: argparse.Namespace) -> list[Place]:

@@ -5,20 +5,18 @@ from __future__ import annotations
 import argparse
 
 import config
-from cli.output import print_json
+from cli.common import add_command, existing_store, print_json
 from layers.ingest import current_wards
 from store import Store
 from store.queries import Filters, counts, date_range
 
 
-def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = subparsers.add_parser("summary", parents=[common], help="counts per layer, district and ward")
-    p.add_argument("--json", action="store_true", help="print JSON on stdout")
-    p.set_defaults(handler=run)
+def register(subparsers: argparse._SubParsersAction) -> None:
+    add_command(subparsers, "summary", run)
 
 
 def summarise(store: Store) -> dict:
-    """The store's counts as a JSON-ready dict (also used by tests and the app's data page)."""
+    """The store's counts as a JSON-ready dict: what ``--json`` prints, and what the text is made from."""
     wards = current_wards(store)
     by = counts(store, Filters(), by=("layer", "district", "ward_code"))
     span = date_range(store)
@@ -46,12 +44,7 @@ def summarise(store: Store) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    store = Store(config.store_path(args.store))
-    if not store.exists():
-        raise FileNotFoundError(
-            f"no incident store at {store.path}; run `hotspots demo` or import data first"
-        )
-    data = summarise(store)
+    data = summarise(existing_store(args))
     if args.json:
         print_json(data)
         return 0

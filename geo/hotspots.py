@@ -242,11 +242,13 @@ def hotspots_from_store(
     ``filters`` choose layers, categories and place (their dates are replaced by the windows); ``grid``
     must cover the same place. The trend window ends at ``last`` (see :func:`trend_slices`).
     """
-    span = date_range(store)
-    trend = trend_slices(last, span[0] if span else None, freq=trend_freq, n=trend_n)
-    start = first if trend is None else min(first, trend[0].asfreq("M", how="start"))
-    frame = read_counts(store, filters.shifted(*month_bounds(start, last)), grid.res)
-    names = read_streets(store, filters.shifted(*month_bounds(first, last)), grid.res) if streets else None
+    with store.reading():  # the three reads on one connection, released before the analysis
+        span = date_range(store)
+        trend = trend_slices(last, span[0] if span else None, freq=trend_freq, n=trend_n)
+        start = first if trend is None else min(first, trend[0].asfreq("M", how="start"))
+        frame = read_counts(store, filters.shifted(*month_bounds(start, last)), grid.res)
+        window = filters.shifted(*month_bounds(first, last))
+        names = read_streets(store, window, grid.res) if streets else None
     return analyse(frame, grid, first=first, last=last, k=k, weights=weights, trend=trend, streets=names)
 
 

@@ -22,6 +22,7 @@ from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
 from geo.boundaries import Wards
+from geo.grid import StudyGrid
 
 #: Sequential yellow-orange-red (ColorBrewer YlOrRd, 5 classes): readable for most colour-vision
 #: deficiencies and prints well in greyscale; darker = more incidents.
@@ -105,19 +106,16 @@ class HexLayer:
 
 
 def hex_layer(
-    counts: pd.DataFrame,
-    *,
-    cell_column: str,
-    layer_ids: Sequence[str],
-    ward_names: Mapping[str, str],
-    ward_districts: Mapping[str, str],
+    counts: pd.DataFrame, *, cell_column: str, layer_ids: Sequence[str], grid: StudyGrid
 ) -> HexLayer:
-    """Hexagon features from counts per (cell, layer, ward_code) (column ``n``), one feature per cell.
+    """Hexagon features from counts per (cell, layer) (column ``n``), one feature per cell.
 
     Each feature carries the count for every layer in ``layer_ids`` (zeros included, so tooltips line
-    up), the total, and the ward holding most of the cell's incidents (a hexagon can straddle a ward
-    boundary; ties go to the lower ward code so the answer never changes between runs). Ward and
-    district names are HTML-escaped because the tooltip shows them as HTML.
+    up), the total, and the cell's ward and district from the study ``grid`` of the area shown, so a
+    hexagon is named by the one rule every page and pack uses (:mod:`geo.grid`: the ward holding the
+    cell's centre, else the nearest ward of the area). A cell outside the grid (possible only for
+    incidents stored under older boundaries) is named "-". Names are HTML-escaped because the tooltip
+    shows them as HTML.
     """
     if counts.empty:
         return HexLayer({"type": "FeatureCollection", "features": []}, [], [])
@@ -128,28 +126,22 @@ def hex_layer(
         .reindex(columns=list(layer_ids))
         .fillna(0)
     ).astype(np.int64)
-    totals = per_layer.sum(axis=1)
-    main_ward = (
-        counts.groupby([cell_column, "ward_code"], as_index=False)["n"]
-        .sum()
-        .sort_values([cell_column, "n", "ward_code"], ascending=[True, False, True])
-        .drop_duplicates(cell_column)
-        .set_index(cell_column)["ward_code"]
-    )
-    totals_arr = totals.to_numpy()
+    totals_arr = per_layer.sum(axis=1).to_numpy()
     breaks = class_breaks(totals_arr)
     colours = palette_for(len(breaks))
     fill = [colours[k] for k in classify(totals_arr, breaks)]
-    wards_arr = main_ward.reindex(per_layer.index).to_numpy()
+    pos = grid.index_of(per_layer.index.to_numpy(dtype=np.uint64))
+    known = pos >= 0
+    wards = np.where(known, grid.ward_names[pos], "-")
+    districts = np.where(known, grid.districts[pos], "-")
     features = []
     for i, (cell, layer_counts) in enumerate(
         zip(per_layer.index, per_layer.to_numpy().tolist(), strict=True)
     ):
-        ward = wards_arr[i]
         properties = {
             "kind": "hex",
-            "ward": html.escape(ward_names.get(ward, ward)),
-            "district": html.escape(ward_districts.get(ward, "")),
+            "ward": html.escape(str(wards[i])),
+            "district": html.escape(str(districts[i])),
             **dict(zip(layer_ids, layer_counts, strict=True)),
             "total": int(totals_arr[i]),
             "style": {"fillColor": fill[i]},

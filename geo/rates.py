@@ -14,6 +14,8 @@ from datetime import date, timedelta
 
 #: Residents per rate unit: partnership documents quote rates "per 1,000 population".
 RATE_BASE = 1000
+#: No-break space: keeps the parts of a change ("↑ 12.5%", "from 1,200") together when text wraps.
+NBSP = "\u00a0"
 
 
 def month_start(day: date) -> date:
@@ -134,12 +136,16 @@ class Change:
 
     @property
     def text(self) -> str:
-        """Plain words for a summary table, e.g. "↑ 12.5% (from 1,200)"."""
+        """Plain words for a summary table, e.g. "↑ 12.5% (from 1,200)".
+
+        The arrow and its figure, and "(from ...)", are held together by no-break spaces (:data:`NBSP`):
+        in a narrow table cell the text then wraps as "↑ 12.5%" over "(from 1,200)", never mid-phrase.
+        """
         if self.previous is None:
             return "no data for the previous period"
         pct = self.percent
         if pct is None:  # nothing in the previous period: a percentage would be infinite
-            return "↑ from 0" if self.current else "→ none in either period"
+            return f"↑{NBSP}from{NBSP}0" if self.current else "→ none in either period"
         if self.current == self.previous:
-            return f"→ no change (both {self.current:,})"
-        return f"{self.arrow} {abs(pct):.1f}% (from {self.previous:,})"
+            return f"→{NBSP}no change (both{NBSP}{self.current:,})"
+        return f"{self.arrow}{NBSP}{abs(pct):.1f}% (from{NBSP}{self.previous:,})"

@@ -17,6 +17,7 @@ import json
 import math
 import os
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -53,43 +54,41 @@ def demo_months(end_month: str, years: int) -> pd.PeriodIndex:
 # ---- spatial sampling ---------------------------------------------------------------------------------
 
 
-def sample_uniform(rng: np.random.Generator, geom: BaseGeometry, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` points uniformly inside ``geom`` by rejection from its bounding box (lat, lon arrays)."""
-    minx, miny, maxx, maxy = geom.bounds
+def _sample_inside(
+    geom: BaseGeometry, n: int, draw: Callable[[int], tuple[np.ndarray, np.ndarray]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` points from ``draw(batch) -> (lat, lon)``, keeping only those inside ``geom`` (rejection)."""
     shapely.prepare(geom)
     lats: list[np.ndarray] = []
     lons: list[np.ndarray] = []
     have = 0
     while have < n:
-        batch = max(64, 2 * (n - have))
-        x = rng.uniform(minx, maxx, batch)
-        y = rng.uniform(miny, maxy, batch)
+        y, x = draw(max(64, 2 * (n - have)))
         keep = shapely.contains_xy(geom, x, y)
-        lons.append(x[keep])
         lats.append(y[keep])
+        lons.append(x[keep])
         have += int(keep.sum())
     return np.concatenate(lats)[:n], np.concatenate(lons)[:n]
+
+
+def sample_uniform(rng: np.random.Generator, geom: BaseGeometry, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` points uniformly inside ``geom`` (lat, lon arrays)."""
+    minx, miny, maxx, maxy = geom.bounds
+
+    def draw(k: int) -> tuple[np.ndarray, np.ndarray]:
+        x = rng.uniform(minx, maxx, k)  # longitude first: keeps the random stream (and the demo) unchanged
+        return rng.uniform(miny, maxy, k), x
+
+    return _sample_inside(geom, n, draw)
 
 
 def sample_gaussian(
     rng: np.random.Generator, geom: BaseGeometry, lat: float, lon: float, sd_m: float, n: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """``n`` points from a circular Gaussian (``sd_m`` metres) around a centre, kept inside ``geom``."""
-    shapely.prepare(geom)
     sd_lat = sd_m / METRES_PER_DEGREE_LAT
     sd_lon = sd_m / (METRES_PER_DEGREE_LAT * math.cos(math.radians(lat)))
-    lats: list[np.ndarray] = []
-    lons: list[np.ndarray] = []
-    have = 0
-    while have < n:
-        batch = max(64, 2 * (n - have))
-        y = rng.normal(lat, sd_lat, batch)
-        x = rng.normal(lon, sd_lon, batch)
-        keep = shapely.contains_xy(geom, x, y)
-        lons.append(x[keep])
-        lats.append(y[keep])
-        have += int(keep.sum())
-    return np.concatenate(lats)[:n], np.concatenate(lons)[:n]
+    return _sample_inside(geom, n, lambda k: (rng.normal(lat, sd_lat, k), rng.normal(lon, sd_lon, k)))
 
 
 # ---- volumes ------------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ report shows how many of each, which is itself useful context for the partnershi
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from geo.boundaries import Wards
@@ -20,8 +19,8 @@ from layers.readers import (
     Upload,
     loose,
     need,
+    per_distinct,
     read_table,
-    record_ids,
 )
 from layers.report import (
     MOTIVE_NOT_KNOWN,
@@ -30,9 +29,8 @@ from layers.report import (
     ImportReport,
     Parsed,
     Triage,
-    attribute_frame,
     check_when_and_where,
-    incident_frame,
+    export_incidents,
 )
 
 SCHEMA = Schema(
@@ -140,35 +138,24 @@ def motive(text: str, yes_no: bool) -> str:
 
 
 def parse(uploads: list[Upload], report: ImportReport, wards: Wards) -> Parsed:
+    """A fire incident export (exactly one file) -> the deliberate fires, the rest set aside by reason."""
     (upload,) = uploads
     table = read_table(upload, SCHEMA)
     triage = Triage(report, table, wards)
     types = table.col("incident_type")
-    distinct_types = pd.Index(types.unique())
-    category = np.array([fire_category(t) for t in distinct_types], dtype=object)[
-        distinct_types.get_indexer(types.to_numpy())
-    ]
+    category = per_distinct(types, fire_category)
     yes_no = loose(table.match.columns["motive"]) == "deliberate"
-    motives = table.col("motive")
-    distinct_motives = pd.Index(motives.unique())
-    why = np.array([motive(m, yes_no) for m in distinct_motives], dtype=object)[
-        distinct_motives.get_indexer(motives.to_numpy())
-    ]
+    why = per_distinct(table.col("motive"), lambda text: motive(text, yes_no))
     triage.set_aside(pd.isna(category), NOT_A_FIRE)
     triage.set_aside(why == "accidental", NOT_DELIBERATE)
     triage.set_aside(why == "not known", MOTIVE_NOT_KNOWN)
-    dates, month_only, points = check_when_and_where(triage, table)
-    keep = triage.kept
-    if not table.has("id"):
-        report.notes.append("no incident number column: records are identified by date, place and type")
-    parsed = incident_frame(
+    return export_incidents(
         triage,
+        table,
+        check_when_and_where(triage, table),
         layer="deliberate_fire",
         category=category,
-        source_id=record_ids(table, "id", keep, (table.col("date"), points.lat, points.lon, types)),
-        dates=dates,
-        month_only=month_only,
-        points=points,
-        street=table.col("street"),
+        kind=types,
+        no_id_note="no incident number column: records are identified by date, place and type",
+        attributes=ATTRIBUTES,
     )
-    return Parsed(triage, parsed, attribute_frame(triage, table, ATTRIBUTES))

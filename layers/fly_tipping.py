@@ -10,9 +10,6 @@ unusual size label is no reason to lose the incident.
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-
 from geo.boundaries import Wards
 from layers.readers import (
     COORDINATE_FIELDS,
@@ -22,10 +19,10 @@ from layers.readers import (
     Upload,
     loose,
     need,
+    per_distinct,
     read_table,
-    record_ids,
 )
-from layers.report import ImportReport, Parsed, Triage, attribute_frame, check_when_and_where, incident_frame
+from layers.report import ImportReport, Parsed, Triage, check_when_and_where, export_incidents
 
 UNKNOWN_SIZE = "Other / unknown size"
 #: (key word in the loosened size text, DEFRA size class in data/layers.toml), first match wins.
@@ -136,32 +133,24 @@ def size_class(text: str) -> str:
 
 
 def parse(uploads: list[Upload], report: ImportReport, wards: Wards) -> Parsed:
+    """A fly-tipping export (exactly one file) -> incidents by DEFRA size class."""
     (upload,) = uploads
     table = read_table(upload, SCHEMA)
     triage = Triage(report, table, wards)
-    dates, month_only, points = check_when_and_where(triage, table)
-    keep = triage.kept
-
+    checked = check_when_and_where(triage, table)
     sizes = table.col("size")
-    distinct = pd.Index(sizes.unique())
-    category = np.array([size_class(s) for s in distinct], dtype=object)[
-        distinct.get_indexer(sizes.to_numpy())
-    ]
-    unrecognised = sizes[keep & (category == UNKNOWN_SIZE) & (sizes != "").to_numpy()].value_counts()
+    category = per_distinct(sizes, size_class)
+    unrecognised = sizes[triage.kept & (category == UNKNOWN_SIZE) & (sizes != "").to_numpy()].value_counts()
     if len(unrecognised):
         listed = ", ".join(f"'{s}' ({n:,})" for s, n in unrecognised.head(5).items())
         report.notes.append(f"sizes not recognised, stored as '{UNKNOWN_SIZE}': {listed}")
-    if not table.has("id"):
-        report.notes.append("no id column: records are identified by date, place and size")
-
-    parsed = incident_frame(
+    return export_incidents(
         triage,
+        table,
+        checked,
         layer="fly_tipping",
         category=category,
-        source_id=record_ids(table, "id", keep, (table.col("date"), points.lat, points.lon, sizes)),
-        dates=dates,
-        month_only=month_only,
-        points=points,
-        street=table.col("street"),
+        kind=sizes,
+        no_id_note="no id column: records are identified by date, place and size",
+        attributes=ATTRIBUTES,
     )
-    return Parsed(triage, parsed, attribute_frame(triage, table, ATTRIBUTES))

@@ -5,7 +5,8 @@ imports the same way from either. For incident sources the path is fixed, whatev
 
 1. the source's parser reads the file and sets aside rows it cannot use (bad date, no coordinates,
    outside every ward of the loaded boundaries...: see :func:`layers.report.check_when_and_where`);
-2. repeated records within the file are set aside as duplicates;
+2. repeated records within the file are set aside as duplicates within the file, with a sentence
+   saying why where a source is known to repeat records (police.uk ASB);
 3. the report is checked to add up (read = accepted + set aside) and, with the accepted rows, written
    in one transaction by :func:`layers.ingest.ingest`; records already stored are skipped there.
 
@@ -177,6 +178,10 @@ def import_incidents(
 
     progress(0.5, "Checking for duplicates")
     duplicate = incidents.duplicated(["layer", "source_id"]).to_numpy()
+    if parsed.explain_repeats is not None and duplicate.any():
+        note = parsed.explain_repeats(incidents.loc[duplicate], triage.rows_kept()[duplicate])
+        if note:
+            report.notes.append(note)
     triage.set_aside_kept(duplicate, DUPLICATE)
     triage.finish()
     incidents = incidents.loc[~duplicate].reset_index(drop=True)

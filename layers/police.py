@@ -7,8 +7,10 @@ the same records (see :mod:`layers.police_api`); both go through :func:`incident
 give the same records with the same ids, and loading a month both ways stores it once.
 
 Identity: a crime row is its Crime ID. ASB rows have none, so an ASB row is identified by month,
-coordinates, location text and type; a second row with the same identity in the file is set aside as a
-duplicate (the rule the partnership asked for, see DESIGN.md and issue 4).
+coordinates, location text and type. police.uk publishes repeated ASB reports at one snapped map point;
+the partnership asked (issue 4) that these count once, so a second row with the same identity in the file
+is set aside as a "duplicate within the file", and the report says why in one sentence
+(:func:`explain_repeats`) with the row numbers.
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ from layers.readers import (
     Upload,
     loose,
     need,
+    per_distinct,
     read_table,
     record_ids,
 )
 from layers.report import (
+    DUPLICATE,
     UNKNOWN_CATEGORY,
     ImportReport,
     Parsed,
@@ -42,6 +46,8 @@ from layers.report import (
 ASB_TYPE = "Anti-social behaviour"
 #: police.uk carries no ASB kind (personal / nuisance / environmental).
 ASB_CATEGORY = "Unclassified"
+#: Repeated ASB rows named in the report's note (all of them are in the set-aside list and CSV).
+MAX_ROWS_NAMED = 10
 
 SCHEMA = Schema(
     expected="a police.uk street-level crime CSV (columns Crime ID, Month, Longitude, Latitude, Location, "
@@ -83,16 +89,11 @@ def incidents(table: Table, report: ImportReport, wards: Wards) -> Parsed:
     """Check and convert police.uk rows (from the CSV or the API) to the store's parsed columns."""
     triage = Triage(report, table, wards)
     crime_type = table.col("crime_type")
-    # classify each distinct crime type once (a file has about 15)
     lookup = _category_lookup()
-    distinct = pd.Index(crime_type.unique())
-    kinds = [lookup.get(loose(t)) for t in distinct]
-    position = distinct.get_indexer(crime_type.to_numpy())
-    known = np.array([k is not None for k in kinds], dtype=bool)[position]
-    layer = np.array([k[0] if k else "" for k in kinds], dtype=object)[position]
-    category = np.array([k[1] if k else "" for k in kinds], dtype=object)[position]
+    layer = per_distinct(crime_type, lambda text: lookup.get(loose(text), ("", ""))[0])
+    category = per_distinct(crime_type, lambda text: lookup.get(loose(text), ("", ""))[1])
 
-    triage.set_aside(~known, UNKNOWN_CATEGORY)
+    triage.set_aside(layer == "", UNKNOWN_CATEGORY)
     dates, month_only, points = check_when_and_where(triage, table, "month")
 
     keep = triage.kept
@@ -113,4 +114,21 @@ def incidents(table: Table, report: ImportReport, wards: Wards) -> Parsed:
         points=points,
         street=table.col("location"),
     )
-    return Parsed(triage, parsed, attribute_frame(triage, table, ATTRIBUTES))
+    return Parsed(triage, parsed, attribute_frame(triage, table, ATTRIBUTES), explain_repeats=explain_repeats)
+
+
+def explain_repeats(repeated: pd.DataFrame, rows: np.ndarray) -> str | None:
+    """The report's sentence on repeated ASB rows (issue 4's rule), naming them; None when there are none.
+
+    Repeated crime rows (one Crime ID twice) need no explanation beyond the set-aside reason itself.
+    """
+    asb = rows[(repeated["layer"] == "asb").to_numpy()]
+    if not len(asb):
+        return None
+    shown = ", ".join(str(r) for r in asb[:MAX_ROWS_NAMED]) + (", ..." if len(asb) > MAX_ROWS_NAMED else "")
+    plural = "s" if len(asb) > 1 else ""
+    return (
+        "police.uk publishes repeated anti-social behaviour reports at one snapped map point (same month, "
+        f"place and type, no Crime ID) and these are counted once: {len(asb):,} repeat{plural} set aside as "
+        f"'{DUPLICATE}', row{plural} {shown}."
+    )

@@ -23,10 +23,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import shapely
 
 from geo.boundaries import Wards
-from layers.readers import Points, Table, parse_dates, read_points
+from layers.readers import Points, Table, parse_dates, read_points, record_ids
 
 # Reasons a row is set aside. Short, fixed wording: they are keys in the JSON report and labels on screen.
 MALFORMED = "malformed row"
@@ -34,7 +33,7 @@ BAD_DATE = "bad date"
 UNKNOWN_CATEGORY = "unknown category"
 NO_COORDINATES = "no coordinates"
 BAD_COORDINATES = "bad coordinates"
-DUPLICATE = "duplicate"
+DUPLICATE = "duplicate within the file"
 OUTSIDE_AREA = "outside area"
 NOT_KSI = "not KSI"
 NOT_DELIBERATE = "not deliberate"
@@ -50,7 +49,7 @@ REASON_HELP: dict[str, str] = {
     UNKNOWN_CATEGORY: "the crime type, severity or other category is not one this app knows",
     NO_COORDINATES: "the row has no location (police.uk cannot map some incidents)",
     BAD_COORDINATES: "the location is not a usable latitude/longitude or OS grid reference",
-    DUPLICATE: "the same record appears earlier in the file",
+    DUPLICATE: "the same record appears earlier in the same file, so it is counted once",
     OUTSIDE_AREA: "the location is outside every ward of the study area (e.g. elsewhere in the force area)",
     NOT_KSI: "a slight-injury collision: only fatal and serious (KSI) collisions are mapped",
     NOT_DELIBERATE: "an accidental fire: only deliberate fires are mapped",
@@ -229,6 +228,10 @@ class Triage:
         full[np.flatnonzero(self.kept)[np.asarray(mask, dtype=bool)]] = True
         self.set_aside(full, reason)
 
+    def rows_kept(self) -> np.ndarray:
+        """Row numbers of the rows still in, in table order (the rows of the parsed incidents)."""
+        return self.rows[self.kept]
+
     def finish(self) -> None:
         self.report.accepted = int(self.kept.sum())
 
@@ -244,6 +247,9 @@ class Parsed:
     attributes: pd.DataFrame
     #: figures over the finally accepted rows (incidents, attributes) for the report's details
     describe: Callable[[pd.DataFrame, pd.DataFrame], dict[str, Any]] | None = None
+    #: for a source known to repeat records: the report's sentence on why, given the repeated rows'
+    #: incidents and row numbers (returning None when those need no explanation)
+    explain_repeats: Callable[[pd.DataFrame, np.ndarray], str | None] | None = None
 
 
 def check_when_and_where(
@@ -263,20 +269,9 @@ def check_when_and_where(
     if points.from_grid:
         triage.report.notes.append(f"{points.from_grid:,} rows located from their OS grid easting/northing")
     located = triage.kept
-    triage.ward_index[located] = assign_wards(triage.wards, points.lat[located], points.lon[located])
+    triage.ward_index[located] = triage.wards.assign(points.lat[located], points.lon[located])
     triage.set_aside(triage.ward_index < 0, OUTSIDE_AREA)
     return dates, month_only, points
-
-
-def assign_wards(wards: Wards, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """:meth:`Wards.assign` with a bounding-box test first: most of a force file is outside Kirklees,
-    and rejecting those points with four comparisons is far cheaper than a polygon test."""
-    minx, miny, maxx, maxy = shapely.total_bounds(np.asarray(wards.geometries, dtype=object))
-    near = (lon >= minx) & (lon <= maxx) & (lat >= miny) & (lat <= maxy)
-    out = np.full(len(lat), -1, dtype=np.int64)
-    if near.any():
-        out[near] = wards.assign(lat[near], lon[near])
-    return out
 
 
 def incident_frame(
@@ -313,3 +308,37 @@ def incident_frame(
 def attribute_frame(triage: Triage, table: Table, keys: tuple[str, ...]) -> pd.DataFrame:
     """The source columns kept as attributes, for the rows still in (fields the file lacks are left out)."""
     return pd.DataFrame({key: table.col(key)[triage.kept].to_numpy() for key in keys if table.has(key)})
+
+
+def export_incidents(
+    triage: Triage,
+    table: Table,
+    checked: tuple[np.ndarray, np.ndarray, Points],
+    *,
+    layer: str,
+    category: np.ndarray,
+    kind: pd.Series,
+    no_id_note: str,
+    attributes: tuple[str, ...],
+) -> Parsed:
+    """The records of a one-file export whose rows may carry an ``id`` column (fly-tipping, fires).
+
+    ``checked`` is what :func:`check_when_and_where` returned. A row is identified by its id where it has
+    one, else by its date, place and ``kind`` (the column telling two incidents at one place and time
+    apart). An export with no id column at all gets ``no_id_note`` in the report, because re-importing
+    a corrected copy then adds nothing only while those values stay the same.
+    """
+    dates, month_only, points = checked
+    if not table.has("id"):
+        triage.report.notes.append(no_id_note)
+    incidents = incident_frame(
+        triage,
+        layer=layer,
+        category=category,
+        source_id=record_ids(table, "id", triage.kept, (table.col("date"), points.lat, points.lon, kind)),
+        dates=dates,
+        month_only=month_only,
+        points=points,
+        street=table.col("street"),
+    )
+    return Parsed(triage, incidents, attribute_frame(triage, table, attributes))

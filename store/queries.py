@@ -39,18 +39,15 @@ class Filters:
         for layer, cats in self.categories:
             clauses.append(f"(layer <> ? OR category IN ({', '.join('?' * len(cats)) or 'NULL'}))")
             params.extend([layer, *cats])
-        if self.start is not None:
-            clauses.append("date >= ?")
-            params.append(self.start)
-        if self.end is not None:
-            clauses.append("date <= ?")
-            params.append(self.end)
-        if self.district is not None:
-            clauses.append("district = ?")
-            params.append(self.district)
-        if self.ward is not None:
-            clauses.append("ward_code = ?")
-            params.append(self.ward)
+        for clause, value in (
+            ("date >= ?", self.start),
+            ("date <= ?", self.end),
+            ("district = ?", self.district),
+            ("ward_code = ?", self.ward),
+        ):
+            if value is not None:
+                clauses.append(clause)
+                params.append(value)
         return " AND ".join(clauses), params
 
     def shifted(self, start: date | None, end: date | None) -> Filters:
@@ -58,12 +55,17 @@ class Filters:
         return Filters(self.layers, self.categories, start, end, self.district, self.ward)
 
 
-def _grouped(store: Store, filters: Filters, keys: tuple[str, ...], value: str = "count(*)") -> pd.DataFrame:
+def _grouped(store: Store, filters: Filters, keys: tuple[str, ...]) -> pd.DataFrame:
+    """Incident counts (column ``n``) grouped and ordered by ``keys``: column names or ``expr AS name``.
+
+    The one counting query behind :func:`counts`, :func:`cell_counts` and :func:`monthly`, so a count by
+    cell, by month or by anything else is always taken the same way.
+    """
     where, params = filters.where()
-    cols = ", ".join(keys)
-    sql = f"SELECT {cols}{', ' if cols else ''}{value} AS n FROM incidents WHERE {where}"
+    sql = f"SELECT {', '.join((*keys, 'count(*) AS n'))} FROM incidents WHERE {where}"
     if keys:
-        sql += f" GROUP BY {cols} ORDER BY {cols}"
+        names = ", ".join(key.split(" AS ")[-1] for key in keys)
+        sql += f" GROUP BY {names} ORDER BY {names}"
     return store.query(sql, params)
 
 
@@ -74,21 +76,13 @@ def counts(store: Store, filters: Filters, by: tuple[str, ...] = ()) -> pd.DataF
 
 def cell_counts(store: Store, filters: Filters, res: int, by_layer: bool = False) -> pd.DataFrame:
     """Counts per H3 cell at resolution ``res`` (column ``cell`` as uint64), optionally per layer."""
-    keys = (f"h3_r{int(res)} AS cell", "layer") if by_layer else (f"h3_r{int(res)} AS cell",)
-    where, params = filters.where()
-    group = ", ".join(k.split(" AS ")[0] for k in keys)
-    sql = f"SELECT {', '.join(keys)}, count(*) AS n FROM incidents WHERE {where} GROUP BY {group}"
-    return store.query(sql, params)
+    cell = f"h3_r{int(res)} AS cell"
+    return _grouped(store, filters, (cell, "layer") if by_layer else (cell,))
 
 
 def monthly(store: Store, filters: Filters, by: tuple[str, ...] = ("layer",)) -> pd.DataFrame:
     """Counts per calendar month (column ``month``, first day of month), grouped by ``by``."""
-    where, params = filters.where()
-    keys = ", ".join(("date_trunc('month', date) AS month", *by))
-    group = ", ".join(("month", *by))
-    return store.query(
-        f"SELECT {keys}, count(*) AS n FROM incidents WHERE {where} GROUP BY {group} ORDER BY {group}", params
-    )
+    return _grouped(store, filters, ("date_trunc('month', date) AS month", *by))
 
 
 def date_range(store: Store) -> tuple[date, date] | None:
@@ -101,4 +95,4 @@ def date_range(store: Store) -> tuple[date, date] | None:
 
 def categories(store: Store) -> pd.DataFrame:
     """Every (layer, category) stored, with its count."""
-    return store.query("SELECT layer, category, count(*) AS n FROM incidents GROUP BY 1, 2 ORDER BY 1, 2")
+    return counts(store, Filters(), ("layer", "category"))

@@ -1,7 +1,9 @@
-"""Drive the real app in headless Chromium: start ``streamlit run app.py``, open it, read the map's state.
+"""Drive the real app in headless Chromium: start ``streamlit run app.py``, open it, read the map's state,
+record what the browser fetched.
 
-Shared by the browser test (tests/test_browser.py) and the browser benchmark
-(bench/browser_filter_bench.py) so both start the app and judge "the map has redrawn" the same way.
+Shared by the browser tests (tests/test_browser*.py, whose fixtures are in tests/conftest.py) and the
+browser benchmark (bench/browser_filter_bench.py) so all start the app and judge "the map has redrawn"
+and "nothing left this machine" the same way.
 
 The map draws on a canvas (``prefer_canvas``), so there are no SVG paths to count; instead the checks
 ask Leaflet itself, inside the map's frame, which features it holds and whether its canvases have
@@ -20,9 +22,17 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+#: Screenshots and server logs for a person to look at (git-ignored).
+OUTPUT_DIR = PROJECT_DIR / "test-output"
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+#: Where the app under test looks for basemap tiles: a path on its own server that does not exist, so
+#: tiles fail the way they do offline without the browser leaving this machine.
+NO_TILES_PATH = "/app/static/no-tiles/"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
@@ -119,7 +129,7 @@ def app_server(store: Path, log_path: Path) -> Iterator[str]:
     env = {
         **os.environ,
         "HOTSPOTS_STORE": str(store),
-        "HOTSPOTS_TILES": f"{url}/app/static/no-tiles/{{z}}/{{x}}/{{y}}.png",
+        "HOTSPOTS_TILES": f"{url}{NO_TILES_PATH}{{z}}/{{x}}/{{y}}.png",
     }
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
     cmd += ["--server.address", "127.0.0.1", "--server.headless", "true"]
@@ -185,6 +195,29 @@ def wait_for_new_hexes(frame, before: dict | None) -> dict:
     return hex_state(frame)
 
 
+def wait_for_run(page) -> None:
+    """Wait until the app's script run has finished (Streamlit marks its state on the app element)."""
+    page.wait_for_selector(
+        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=PAGE_TIMEOUT_MS
+    )
+
+
+def screenshot_whole_page(page, path: Path) -> None:
+    """Screenshot the whole page, not only the window: Streamlit scrolls its main area inside the window,
+    so the window is stretched to the content's height for the shot (at most 8,000 px), then restored."""
+    size = page.viewport_size
+    height = page.evaluate(
+        """() => {
+            const main = document.querySelector('[data-testid="stMain"]');
+            return main ? main.scrollHeight : document.body.scrollHeight;
+        }"""
+    )
+    page.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), 8000)})
+    page.evaluate(JS_NEXT_FRAME)
+    page.screenshot(path=str(path))
+    page.set_viewport_size(size)
+
+
 def open_choices(page, label: str) -> None:
     """Open the Streamlit select box labelled ``label``."""
     page.get_by_role("combobox", name=label).click()
@@ -210,3 +243,34 @@ def wait_for_shown_total(page, total: int) -> None:
         arg=str(total),
         timeout=PAGE_TIMEOUT_MS,
     )
+
+
+@dataclass
+class Traffic:
+    """Every request a browser page made, and every one that failed (network error or HTTP 400+)."""
+
+    requests: list[tuple[str, str]] = field(default_factory=list)  # (resource type, url)
+    failures: list[tuple[str, str, str]] = field(default_factory=list)  # (resource type, url, why)
+
+    def outside(self) -> list[str]:
+        """URLs of requests that went to another machine (data:, blob: and about: never leave)."""
+        urls = {url for _, url in self.requests if not url.startswith(("data:", "blob:", "about:"))}
+        return sorted(u for u in urls if urlsplit(u).hostname not in LOCAL_HOSTS)
+
+    def broken(self) -> list[tuple[str, str, str]]:
+        """Failed loads, except the basemap tiles that the test server deliberately does not serve."""
+        return [f for f in self.failures if NO_TILES_PATH not in f[1]]
+
+
+def record(page) -> Traffic:
+    """Start recording ``page``'s requests and failures."""
+    traffic = Traffic()
+    page.on("request", lambda r: traffic.requests.append((r.resource_type, r.url)))
+    page.on("requestfailed", lambda r: traffic.failures.append((r.resource_type, r.url, r.failure or "")))
+    page.on(
+        "response",
+        lambda r: (
+            r.status >= 400 and traffic.failures.append((r.request.resource_type, r.url, f"HTTP {r.status}"))
+        ),
+    )
+    return traffic

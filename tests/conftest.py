@@ -1,7 +1,9 @@
-"""Shared fixtures: one demo store per test session (read-only for tests), and the reference data."""
+"""Shared fixtures: one demo store per test session (read-only for tests), the reference data, and for the
+browser tests one Chromium and one app server on the demo store, shared by every browser test file."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ import pytest
 import config
 from layers.demo import build_demo_store
 from store import Store
+from tests import browser_support as bs
 
 REFERENCE_DIR = Path(__file__).resolve().parents[2] / "shared" / "reference"
 DEMO = config.settings()["demo"]
@@ -33,3 +36,37 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
 def empty_store(tmp_path: Path) -> Store:
     """A fresh store file for tests that write."""
     return Store(tmp_path / "store.duckdb")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """The Chromium to drive: a failure when it is missing, a loud skip only when asked for."""
+    try:
+        path = bs.require_chromium()
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    if path is None:
+        pytest.skip(
+            "!!! BROWSER TESTS SKIPPED (HOTSPOTS_SKIP_BROWSER=1): the app was NOT checked in a browser !!!"
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser(chromium: Path) -> Iterator:
+    """One headless Chromium for the whole session; each test opens its own pages in it."""
+    from playwright.sync_api import expect, sync_playwright
+
+    # Page elements arrive over the websocket one by one; on a busy shared machine that can take a while.
+    expect.set_options(timeout=30_000)
+    with sync_playwright() as playwright:
+        launched = bs.launch(playwright, chromium)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(chromium: Path, demo_store: Store) -> Iterator[str]:
+    """``streamlit run app.py`` on the session's demo store; only for tests that do not write to it."""
+    with bs.app_server(demo_store.path, bs.OUTPUT_DIR / "streamlit-browser-test.log") as url:
+        yield url

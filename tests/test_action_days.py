@@ -206,28 +206,19 @@ def test_unknown_district_is_refused(demo_store: Store) -> None:
         )
 
 
-def test_cli_action_days_json(demo_store: Store) -> None:
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "cli",
-            "action-days",
-            "--store",
-            str(demo_store.path),
-            "--district",
-            "Huddersfield",
-            "--preset",
-            "police",
-            "--n",
-            "5",
-            "--min-distance",
-            "600",
-            "--json",
-        ],
+def _action_days_cli(store: Store, args: str) -> subprocess.CompletedProcess:
+    """``hotspots action-days --store STORE ARGS`` in a fresh interpreter, as a user would run it."""
+    return subprocess.run(
+        [sys.executable, "-m", "cli", "action-days", "--store", str(store.path), *args.split()],
         capture_output=True,
         text=True,
         timeout=300,
+    )
+
+
+def test_cli_action_days_json(demo_store: Store) -> None:
+    out = _action_days_cli(
+        demo_store, "--district Huddersfield --preset police --n 5 --min-distance 600 --json"
     )
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
@@ -238,21 +229,7 @@ def test_cli_action_days_json(demo_store: Store) -> None:
     assert data["period"]["last"] == "2025-09-30" and data["period"]["months"] == 3
     first = data["locations"][0]
     assert {"lat", "lon", "street", "ward", "score", "counts", "why"} <= set(first)
-    bad = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "cli",
-            "action-days",
-            "--store",
-            str(demo_store.path),
-            "--district",
-            "Atlantis",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    bad = _action_days_cli(demo_store, "--district Atlantis")
     assert bad.returncode == 1 and "no district called" in bad.stderr
 
 

@@ -16,7 +16,9 @@ from streamlit.testing.v1 import AppTest
 from layers.ingest import current_wards
 from store import Store
 from store import designations as des
-from views.chb_page import chb_map, plain
+from views import maps
+from views.chb_page import chb_map
+from views.common import plain
 
 HOSTILE = "Ashbrow <script>alert(1)</script> [x](javascript:alert(2))"
 
@@ -139,7 +141,7 @@ def test_map_escapes_names_in_tooltips(store: Store) -> None:
     from store.queries import date_range
 
     status = designated_status(store, wards, load_settings(), None, made, date_range(store))
-    page = chb_map(wards, [], [status]).get_root().render()
+    page = chb_map(maps.base_map(store, wards), [], [status]).get_root().render()
     assert "<script>alert(1)</script>" not in page
     # the tooltip text is HTML-escaped, then JSON-encoded into the page (& written as \u0026)
     assert "\\u0026lt;script\\u0026gt;alert(1)\\u0026lt;/script\\u0026gt;" in page

@@ -7,6 +7,7 @@ page shows the right numbers, not merely different ones.
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import folium
@@ -17,7 +18,10 @@ from streamlit.testing.v1 import AppTest
 import config
 from geo.boundaries import load_wards
 from geo.rates import Period, add_months
+from layers.importer import run_import
 from layers.ingest import PARSED_COLUMNS, current_wards, ingest
+from layers.population import ward_populations
+from layers.readers import Upload
 from store import Store
 from store.queries import Filters, counts, date_range
 from views import offline_assets
@@ -66,8 +70,9 @@ def test_page_runs_on_the_demo_with_labels_and_correct_default_numbers(
     rows = table_counts(app)
     assert list(rows) == [spec.label for spec in config.layers().values()] + ["All shown"]
     assert rows["All shown"] == sum(v for k, v in rows.items() if k != "All shown")
-    # the rate uses the borough's residents from the population file
-    people = sum(int(r["population"]) for r in config.default_populations())
+    # the rate uses the borough's residents as the briefing packs count them (no import: the shipped file)
+    people = sum(p.people for p in ward_populations(demo_store).values())
+    assert people == sum(int(r["population"]) for r in config.default_populations())
     rate = float(app.table[0].value.loc["All shown", "Per 1,000 residents"].replace(",", ""))
     assert rate == pytest.approx(rows["All shown"] * 1000 / people, abs=0.05)
     assert app.markdown.values and any("map-legend" in m for m in app.markdown.values)
@@ -130,7 +135,7 @@ def test_months_filter_changes_numbers_and_change_needs_a_full_previous_period(
     now, before = expected_total(demo_store, later), expected_total(demo_store, opening)
     assert shown_total(app) == now
     change = app.table[0].value.loc["All shown", "Change"]
-    assert re.fullmatch(rf"[↑↓→] .*\(from {before:,}\)|→ no change.*", change), change
+    assert re.fullmatch(rf"[↑↓→]\s.*\(from\s{before:,}\)|→\sno change.*", change), change
 
 
 def test_filters_survive_a_rerun_and_an_empty_selection_is_explained(app: AppTest) -> None:
@@ -143,6 +148,27 @@ def test_filters_survive_a_rerun_and_an_empty_selection_is_explained(app: AppTes
     assert not app.exception
     assert shown_total(app) == 0
     assert any("at least one layer" in i.value for i in app.info)
+
+
+def test_imported_populations_set_the_rates(
+    monkeypatch: pytest.MonkeyPatch, demo_store: Store, tmp_path: Path
+) -> None:
+    """The map page takes its residents from the store's imported populations, as the packs do."""
+    store = Store(tmp_path / "demo-with-populations.duckdb")
+    shutil.copy(demo_store.path, store.path)
+    wards = current_wards(store)
+    rows = "\n".join(f"{code},{name},10000" for code, name in zip(wards.codes, wards.names, strict=True))
+    (report,) = run_import(
+        store, "population", [Upload("pop.csv", f"Ward code,Ward name,Population\n{rows}\n".encode())]
+    )
+    assert report.ok, report.summary()
+    monkeypatch.setenv("HOTSPOTS_STORE", str(store.path))
+    at = AppTest.from_file(str(APP), default_timeout=90).run()
+    assert not at.exception, [e.message for e in at.exception]
+    people = 10_000 * len(wards.codes)
+    rate = float(at.table[0].value.loc["All shown", "Per 1,000 residents"].replace(",", ""))
+    assert rate == pytest.approx(table_counts(at)["All shown"] * 1000 / people, abs=0.05)
+    assert any(c.value == f"Rates use {people:,} residents." for c in at.caption)  # none approximate now
 
 
 def test_real_data_is_not_labelled_synthetic(monkeypatch: pytest.MonkeyPatch, empty_store: Store) -> None:

@@ -36,6 +36,7 @@ from geo.hotspots import hotspots_from_store
 from geo.rates import area_population
 from store import Store
 from store.queries import Filters, cell_counts, counts
+from tests.test_store import count_connections
 from views.map_page import summary_table
 
 PRODUCED = date(2025, 11, 25)
@@ -177,7 +178,7 @@ def test_action_days_are_the_pickers_answer(ctx: PackContext, huddersfield, demo
 
 def test_chb_rows_are_the_register_rows(ctx: PackContext, huddersfield) -> None:
     pack = huddersfield["partner"][0]
-    register = ctx.register.table.set_index("name")
+    register = ctx.register.table().set_index("name")
     for row in pack.areas.rows:
         assert register.loc[row.name, "phase"] == row.phase
         assert register.loc[row.name, "last_12_months"] == row.last_12_months
@@ -190,6 +191,31 @@ def test_public_action_day_section_renumbers_after_leaving_small_places_out(ctx:
     assert any(r.incidents < 5 for r in partner.rows)  # roads locations with one or two collisions
     assert all(r.incidents >= 5 for r in public.rows)
     assert [r.number for r in public.rows] == list(range(1, len(public.rows) + 1))
+
+
+def test_each_section_reads_the_store_on_one_connection(
+    ctx: PackContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening the store costs 20-50 ms and a section makes several small reads: they share one."""
+    place = ward_place(ctx.wards, "Ashbrow")
+    period = ctx.default_quarter().period
+    opened = count_connections(monkeypatch)
+    sections = {
+        "hotspots": lambda: packs.hotspot_section(ctx, place, period, Disclosure("partner")),
+        "action days": lambda: action_day_section(ctx, place, period, Disclosure("partner")),
+        "headlines": lambda: headline_rows(
+            ctx.store,
+            place,
+            ctx.default_quarter(),
+            populations=ctx.populations,
+            all_wards=ctx.wards.codes,
+            sources=ctx.sources,
+        ),
+    }
+    for name, section in sections.items():
+        opened.clear()
+        section()
+        assert len(opened) == 1, name
 
 
 def test_quarter_outside_the_data_is_a_clear_error(ctx: PackContext) -> None:

@@ -9,65 +9,26 @@ outline layer. A screenshot is saved under test-output/ for a person to look at.
 
 from __future__ import annotations
 
-from pathlib import Path
-from urllib.parse import urlsplit
-
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from store import Store
 from tests import browser_support as bs
 
 pytestmark = pytest.mark.browser
 
-OUTPUT_DIR = bs.PROJECT_DIR / "test-output"
-# Page elements arrive over the websocket one by one; on a busy shared machine that can take a while.
-expect.set_options(timeout=30_000)
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-
 
 @pytest.fixture(scope="module")
-def chromium() -> Path:
-    try:
-        path = bs.require_chromium()
-    except RuntimeError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    if path is None:
-        pytest.skip(
-            "!!! BROWSER TESTS SKIPPED (HOTSPOTS_SKIP_BROWSER=1): the map was NOT checked in a browser !!!"
-        )
-    return path
-
-
-@pytest.fixture(scope="module")
-def app_url(chromium: Path, demo_store: Store) -> str:
-    with bs.app_server(demo_store.path, OUTPUT_DIR / "streamlit-browser-test.log") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def session(chromium: Path, app_url: str):
+def session(browser, app_url: str):
     """One browser page on the map, with every request and failure it made recorded."""
-    requests: list[tuple[str, str]] = []
-    failures: list[tuple[str, str, str]] = []
-    with sync_playwright() as playwright:
-        browser = bs.launch(playwright, chromium)
-        page = browser.new_page(viewport={"width": 1500, "height": 1000})
-        page.on("request", lambda r: requests.append((r.resource_type, r.url)))
-        page.on("requestfailed", lambda r: failures.append((r.resource_type, r.url, r.failure or "")))
-        page.on(
-            "response",
-            lambda r: (
-                r.status >= 400 and failures.append((r.request.resource_type, r.url, f"HTTP {r.status}"))
-            ),
-        )
-        frame = bs.open_map(page, app_url)
-        yield page, frame, requests, failures
-        browser.close()
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    traffic = bs.record(page)
+    frame = bs.open_map(page, app_url)
+    yield page, frame, traffic
+    page.close()
 
 
 def test_map_draws_offline_from_local_assets(session) -> None:
-    page, frame, requests, failures = session
+    page, frame, traffic = session
     state = bs.hex_state(frame)
     bs.wait_for_shown_total(page, state["total"])
 
@@ -82,21 +43,18 @@ def test_map_draws_offline_from_local_assets(session) -> None:
     expect(page.locator("#map-legend")).to_be_visible()
     expect(page.get_by_role("table").first.get_by_text("All shown")).to_be_visible()
 
-    OUTPUT_DIR.mkdir(exist_ok=True)
-    page.screenshot(path=str(OUTPUT_DIR / "map-page.png"), full_page=True)
+    bs.OUTPUT_DIR.mkdir(exist_ok=True)
+    page.screenshot(path=str(bs.OUTPUT_DIR / "map-page.png"), full_page=True)
 
-    loaded = [url for kind, url in requests if kind in ("script", "stylesheet")]
+    loaded = [url for kind, url in traffic.requests if kind in ("script", "stylesheet")]
     assert any(url.endswith("/app/static/vendor/leaflet/leaflet.js") for url in loaded), loaded
     assert any(url.endswith("/app/static/vendor/leaflet/leaflet.css") for url in loaded), loaded
-    broken = [f for f in failures if f[0] in ("script", "stylesheet")]
-    assert not broken, f"script/stylesheet loads failed: {broken}"
-    outside = sorted({url for _, url in requests if urlsplit(url).hostname not in LOCAL_HOSTS | {None}})
-    outside = [u for u in outside if not u.startswith(("data:", "blob:", "about:"))]
-    assert not outside, f"requests left this machine: {outside}"
+    assert not traffic.broken(), f"loads failed: {traffic.broken()}"
+    assert not traffic.outside(), f"requests left this machine: {traffic.outside()}"
 
 
 def test_district_filter_redraws_map_and_tooltips_work(session) -> None:
-    page, frame, _, _ = session
+    page, frame, _ = session
     before = bs.hex_state(frame)
     bs.choose(page, "District", "Huddersfield")
     after = bs.wait_for_new_hexes(frame, before)

@@ -1,8 +1,8 @@
 """End to end in a real browser: draw an area on the Clear Hold Build map and designate it.
 
 Starts ``streamlit run app.py`` on a copy of the demo store (the test writes a designation) and drives
-headless Chromium with the helpers of :mod:`tests.browser_support` and the ``chromium`` fixture of the map
-page's browser test. What it proves: the page's own drawing tool works offline (no leaflet.draw from a
+headless Chromium with the helpers of :mod:`tests.browser_support` and the shared ``browser`` fixture
+(tests/conftest.py). What it proves: the page's own drawing tool works offline (no leaflet.draw from a
 CDN, no request leaving this machine); clicking corners and Finish sends the polygon back to Python;
 saving stores exactly that polygon; the saved area is then drawn on the map and listed in the register.
 """
@@ -10,17 +10,13 @@ saving stores exactly that polygon; the saved area is then drawn on the map and 
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 import shapely
-from playwright.sync_api import sync_playwright
 
 from store import Store
 from store.designations import designations
 from tests import browser_support as bs
-from tests.test_browser import LOCAL_HOSTS, OUTPUT_DIR, chromium  # noqa: F401  (chromium is a fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -58,15 +54,10 @@ def _map_frame(page):
     return frame
 
 
-def test_draw_an_area_and_designate_it(chromium: Path, store: Store) -> None:  # noqa: F811
-    requests: list[str] = []
-    with (
-        bs.app_server(store.path, OUTPUT_DIR / "streamlit-browser-chb.log") as url,
-        sync_playwright() as playwright,
-    ):
-        browser = bs.launch(playwright, chromium)
+def test_draw_an_area_and_designate_it(browser, store: Store) -> None:
+    with bs.app_server(store.path, bs.OUTPUT_DIR / "streamlit-browser-chb.log") as url:
         page = browser.new_page(viewport={"width": 1500, "height": 1300})
-        page.on("request", lambda r: requests.append(r.url))
+        traffic = bs.record(page)
         page.goto(f"{url}/clear-hold-build", timeout=bs.PAGE_TIMEOUT_MS)
         frame = _map_frame(page)
         assert frame.evaluate(JS_AREA_KINDS).get("candidate", 0) >= 1
@@ -102,11 +93,9 @@ def test_draw_an_area_and_designate_it(chromium: Path, store: Store) -> None:  #
         page.get_by_text("Drawn in the browser — Not started").wait_for(timeout=bs.PAGE_TIMEOUT_MS)
         frame = _map_frame(page)
         frame.wait_for_function(f"() => ({JS_AREA_KINDS})().designated === 1", timeout=bs.PAGE_TIMEOUT_MS)
-        OUTPUT_DIR.mkdir(exist_ok=True)
-        page.screenshot(path=str(OUTPUT_DIR / "chb-page.png"), full_page=True)
-        browser.close()
+        bs.OUTPUT_DIR.mkdir(exist_ok=True)
+        page.screenshot(path=str(bs.OUTPUT_DIR / "chb-page.png"), full_page=True)
+        page.close()
 
-    assert not any("leaflet.draw" in u or "cdnjs" in u for u in requests)
-    outside = sorted({u for u in requests if urlsplit(u).hostname not in LOCAL_HOSTS | {None}})
-    outside = [u for u in outside if not u.startswith(("data:", "blob:", "about:"))]
-    assert not outside, f"requests left this machine: {outside}"
+    assert not any("leaflet.draw" in u or "cdnjs" in u for _, u in traffic.requests)
+    assert not traffic.outside(), f"requests left this machine: {traffic.outside()}"

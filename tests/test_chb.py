@@ -383,7 +383,8 @@ def test_too_little_data_gives_no_analysis_but_designations_still_monitor(
     empty_store: Store, settings
 ) -> None:
     demo_wards = load_wards()
-    assert chb.build_register(empty_store, demo_wards, settings).candidates == []  # no store file yet
+    nothing = chb.build_register(empty_store, demo_wards, settings)  # no store file yet
+    assert nothing.candidates == [] and nothing.as_at is None
     rows = [("crime", "Drugs", f"2025-0{m}-01", 53.6745, -1.7790) for m in range(1, 10)]
     frame = pd.DataFrame(rows, columns=["layer", "category", "date", "lat", "lon"])
     frame["date"] = pd.to_datetime(frame["date"])
@@ -403,6 +404,7 @@ def test_too_little_data_gives_no_analysis_but_designations_still_monitor(
     )
     register = chb.build_register(empty_store, demo_wards, settings)
     assert register.analysis is None and register.candidates == []  # 3 quarters < 10 slices
+    assert register.as_at == date(2025, 9, 1) and register.settings is settings  # the latest month of data
     (status,) = register.designated
     assert status.status is None and status.phase == "Clear"
     (comparison,) = status.monitoring.comparisons

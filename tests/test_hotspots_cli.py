@@ -75,7 +75,7 @@ def test_harm_weighted_ward_run(capsys, demo_store: Store):
         (["--layer", "nope"], "unknown layer"),
         (["--layer", "asb", "--category", "Robbery"], "no category 'Robbery'"),
         (["--district", "Atlantis"], "unknown district"),
-        (["--ward", "Nowhere"], "unknown ward"),
+        (["--ward", "Nowhere"], "no ward 'Nowhere'"),
         (["--start", "2025-13"], "--start must be a month"),
         (["--start", "2025-06", "--end", "2025-01"], "must not be after"),
     ],

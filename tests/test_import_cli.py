@@ -38,6 +38,16 @@ def test_import_json_report_and_exit_status(tmp_path: Path, capsys: pytest.Captu
     assert json.loads(out)["reports"][0]["duplicates"] == 20
 
 
+def test_import_text_names_duplicates_and_explains_asb_repeats(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    police = str(FIXTURES / "police-street-2024-06.csv")
+    code, out, _ = _main(capsys, "import", "police-csv", police, "--store", str(tmp_path / "s.duckdb"))
+    assert code == 0
+    assert "set aside 2 x duplicate within the file (" in out and "): rows 13, 22" in out
+    assert "note: police.uk publishes repeated anti-social behaviour reports at one snapped map point" in out
+
+
 def test_nothing_importable_exits_non_zero_with_the_sentence(
     tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:

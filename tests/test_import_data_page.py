@@ -42,8 +42,15 @@ def test_upload_is_recognised_imported_and_reported(store: Store) -> None:
     assert [m.value for m in at.metric] == ["27", "18", "18", "9"]
     reasons = at.dataframe[0].value
     assert dict(zip(reasons["Reason"], reasons["Rows"], strict=True)) == {
-        "outside area": 3, "no coordinates": 2, "duplicate": 2, "unknown category": 1, "bad date": 1,
+        "outside area": 3, "no coordinates": 2, "duplicate within the file": 2, "unknown category": 1,
+        "bad date": 1,
     }  # fmt: skip
+    meaning = dict(zip(reasons["Reason"], reasons["Meaning"], strict=True))["duplicate within the file"]
+    assert "counted once" in meaning
+    assert any(
+        t.value.startswith("Note: police.uk publishes repeated anti-social behaviour reports at one snapped")
+        for t in at.text
+    )
     assert count(store, "SELECT count(*) FROM incidents") == 18
     history = at.dataframe[1].value
     assert history["File"].tolist() == ["police-street-2024-06.csv"]

@@ -47,7 +47,7 @@ def test_fly_tipping_export_with_easting_northing(empty_store: Store) -> None:
         "no coordinates": [9],
         "bad date": [10],  # 31 June
         "outside area": [11],  # Leeds
-        "duplicate": [12],  # FT-1002 again
+        "duplicate within the file": [12],  # FT-1002 again
         "bad coordinates": [14],
     }
     assert report.accepted == report.added == 8
@@ -86,7 +86,7 @@ def test_fly_tipping_xlsx_with_lat_lon_and_no_id_column(empty_store: Store) -> N
         ]
     )
     (report,) = run_import(empty_store, "fly-tipping", [Upload("tips.xlsx", data)])
-    assert report.set_aside["duplicate"].tolist() == [5]
+    assert report.set_aside["duplicate within the file"].tolist() == [5]
     assert report.added == 2
     assert "no id column: records are identified by date, place and size" in report.notes
     (again,) = run_import(empty_store, "fly-tipping", [Upload("tips.xlsx", data)])

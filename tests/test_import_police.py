@@ -15,6 +15,7 @@ from layers import police_api
 from layers.importer import import_api_month, run_import
 from layers.ingest import current_wards
 from layers.readers import Upload
+from layers.report import REASON_HELP
 from store import Store
 from tests.import_helpers import count, fixture
 
@@ -33,7 +34,7 @@ def test_force_file_rows_are_accepted_or_set_aside_with_their_row_numbers(empty_
         "bad date": [24],  # month 2024-13
         "no coordinates": [17, 18],
         "outside area": [19, 20, 21],  # Leeds, Bradford, Wakefield
-        "duplicate": [13, 22],  # a repeated ASB row (no Crime ID) and a repeated Crime ID
+        "duplicate within the file": [13, 22],  # a repeated ASB row (no Crime ID) and a repeated Crime ID
     }
     assert report.rows_read == report.accepted + report.rows_set_aside
     assert report.duplicates == 2
@@ -50,6 +51,17 @@ def test_force_file_rows_are_accepted_or_set_aside_with_their_row_numbers(empty_
     assert json.loads(one["attributes"])["lsoa_name"] == "Kirklees 001A"
     cafe = count(empty_store, "SELECT count(*) FROM incidents WHERE street = 'On or near Café Lane'")
     assert cafe == 1  # UTF-8 after the byte-order mark is read as such
+
+
+def test_repeated_asb_reports_are_explained_once_with_their_rows(empty_store: Store) -> None:
+    (report,) = run_import(empty_store, "police-csv", [fixture(CSV)])
+    explained = [n for n in report.notes if "anti-social behaviour" in n]
+    assert explained == [
+        "police.uk publishes repeated anti-social behaviour reports at one snapped map point (same month, "
+        "place and type, no Crime ID) and these are counted once: 1 repeat set aside as 'duplicate within "
+        "the file', row 13."
+    ]  # row 22 repeats a Crime ID: a plain duplicate, not a police.uk ASB repeat
+    assert "counted once" in REASON_HELP["duplicate within the file"]
 
 
 def test_the_report_is_recorded_with_the_import(empty_store: Store) -> None:

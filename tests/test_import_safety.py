@@ -123,7 +123,8 @@ def test_duplicates_within_a_file_and_of_stored_records_are_never_double_counted
     (report,) = run_import(store, "police-csv", [Upload("doubled.csv", doubled)])
     assert report.rows_read == 54
     assert report.added == 0 and report.already_stored == 18
-    assert len(report.set_aside["duplicate"]) == 2 + 18 + 2  # the file's own two, then the second copy
+    # the file's own two, then the second copy
+    assert len(report.set_aside["duplicate within the file"]) == 2 + 18 + 2
     assert count(store, "SELECT count(*) FROM incidents") == total
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import h3
 import numpy as np
 import pandas as pd
@@ -11,6 +13,7 @@ from hypothesis import strategies as st
 from shapely.geometry import Polygon, box, shape
 
 from geo.boundaries import Wards, load_wards
+from geo.grid import StudyGrid, study_grid
 from geo.mapdata import (
     BOUNDARY_TOLERANCE_DEG,
     COORD_DECIMALS,
@@ -74,44 +77,67 @@ def _cell(lat: float, lng: float, res: int = 9) -> int:
     return h3.str_to_int(h3.latlng_to_cell(lat, lng, res))
 
 
-def test_hex_layer_counts_per_layer_names_the_main_ward_and_escapes_names() -> None:
+def _grid(cells: dict[int, tuple[str, str]], res: int = 9) -> StudyGrid:
+    """A hand-made study grid: cell -> (ward name, district)."""
+    order = sorted(cells)
+    return StudyGrid(
+        res=res,
+        cells=np.array(order, dtype=np.uint64),
+        ward_codes=np.array([f"W{i}" for i in range(len(order))], dtype=object),
+        ward_names=np.array([cells[c][0] for c in order], dtype=object),
+        districts=np.array([cells[c][1] for c in order], dtype=object),
+        inside_share=np.ones(len(order)),
+    )
+
+
+def test_hex_layer_counts_per_layer_names_cells_by_the_grid_and_escapes_names() -> None:
     a, b = _cell(53.6458, -1.7850), _cell(53.6900, -1.6300)
+    outside = _cell(53.0, -1.0)  # not in the grid: stored under other boundaries
+    grid = _grid({a: ("Almond <b>bury</b>", "Huddersfield & Co"), b: ("Ashbrow", "Huddersfield")})
     counts = pd.DataFrame(
-        [
-            (a, "crime", "W1", 5),
-            (a, "asb", "W1", 2),
-            (a, "crime", "W2", 6),  # W2 has 6 of a's 13 incidents, W1 has 7: a is named after W1
-            (b, "crime", "W2", 3),
-            (b, "crime", "W1", 3),  # a tie: the lower ward code wins
-        ],
-        columns=["h3_r9", "layer", "ward_code", "n"],
+        [(a, "crime", 11), (a, "asb", 2), (b, "crime", 6), (outside, "crime", 1)],
+        columns=["h3_r9", "layer", "n"],
     )
-    layer = hex_layer(
-        counts,
-        cell_column="h3_r9",
-        layer_ids=("crime", "asb", "ksi"),
-        ward_names={"W1": "Almond <b>bury</b>", "W2": "Ashbrow"},
-        ward_districts={"W1": "Huddersfield & Co", "W2": "Huddersfield"},
-    )
+    layer = hex_layer(counts, cell_column="h3_r9", layer_ids=("crime", "asb", "ksi"), grid=grid)
     props = {f["properties"]["total"]: f["properties"] for f in layer.geojson["features"]}
-    assert set(props) == {13, 6}
+    assert set(props) == {13, 6, 1}
     assert (props[13]["crime"], props[13]["asb"], props[13]["ksi"]) == (11, 2, 0)
     assert props[13]["ward"] == "Almond &lt;b&gt;bury&lt;/b&gt;"
     assert props[13]["district"] == "Huddersfield &amp; Co"
-    assert props[6]["ward"] == "Almond &lt;b&gt;bury&lt;/b&gt;" and props[6]["crime"] == 6
+    assert (props[6]["ward"], props[6]["district"]) == ("Ashbrow", "Huddersfield")
+    assert (props[1]["ward"], props[1]["district"]) == ("-", "-")
     assert all(p["kind"] == "hex" for p in props.values())
-    # two classes (6 and 13), the busier cell in the darker colour
-    assert layer.breaks == [6, 13]
-    assert props[13]["style"]["fillColor"] == HEX_PALETTE[-1]
-    assert props[6]["style"]["fillColor"] == HEX_PALETTE[0]
-    assert layer.legend == [(HEX_PALETTE[0], "1–6"), (HEX_PALETTE[-1], "7–13")]
+    # three classes (1, 6 and 13), palest to darkest
+    assert layer.breaks == [1, 6, 13]
+    assert [props[n]["style"]["fillColor"] for n in (1, 6, 13)] == [
+        HEX_PALETTE[0],
+        HEX_PALETTE[2],
+        HEX_PALETTE[4],
+    ]
+    assert layer.legend == [(HEX_PALETTE[0], "1"), (HEX_PALETTE[2], "2–6"), (HEX_PALETTE[4], "7–13")]
     for feature in layer.geojson["features"]:
         assert feature["geometry"]["type"] == "Polygon" and len(feature["geometry"]["coordinates"][0]) == 7
 
 
+def test_hex_layer_names_a_hexagon_after_the_ward_holding_its_centre() -> None:
+    """The Map page's rule is the Hotspots page's (geo.grid): centre first, whatever the counts say."""
+    wards = load_wards()
+    grid = study_grid(wards, 9, district="Huddersfield")
+    counts = pd.DataFrame({"h3_r9": grid.cells, "layer": "crime", "n": 1})
+    layer = hex_layer(counts, cell_column="h3_r9", layer_ids=("crime",), grid=grid)
+    shown = [f["properties"]["ward"] for f in layer.geojson["features"]]
+    lat, lon = grid.centres
+    holder = wards.assign(lat, lon)
+    # centres in a Huddersfield ward (an edge cell centred outside goes to the nearest ward of the area)
+    inside = (holder >= 0) & (np.asarray(wards.districts, dtype=object)[holder] == "Huddersfield")
+    assert inside.sum() > 0.8 * len(grid)
+    expected = np.array([html.escape(n) for n in np.asarray(wards.names, dtype=object)[holder[inside]]])
+    assert (np.asarray(shown, dtype=object)[inside] == expected).all()
+
+
 def test_hex_layer_of_nothing_is_empty() -> None:
-    empty = pd.DataFrame(columns=["h3_r8", "layer", "ward_code", "n"])
-    layer = hex_layer(empty, cell_column="h3_r8", layer_ids=("crime",), ward_names={}, ward_districts={})
+    empty = pd.DataFrame(columns=["h3_r8", "layer", "n"])
+    layer = hex_layer(empty, cell_column="h3_r8", layer_ids=("crime",), grid=_grid({}))
     assert layer.geojson["features"] == [] and layer.legend == []
 
 

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from geo.rates import (
+    NBSP,
     Change,
     Period,
     Population,
@@ -101,4 +102,8 @@ def test_change_in_the_partnership_arrow_convention(
     change = Change(current, previous)
     assert change.arrow == arrow
     assert change.percent == (None if percent is None else pytest.approx(percent))
-    assert change.text == text
+    assert change.text.replace(NBSP, " ") == text
+
+
+def test_change_text_wraps_between_the_change_and_the_earlier_count_only() -> None:
+    assert Change(110, 100).text.split(" ") == ["↑\u00a010.0%", "(from\u00a0100)"]

@@ -1,9 +1,10 @@
 """The Action days page: pick where to go, see it on a map, take it away as CSV or a printable page.
 
 The picking is :func:`geo.action_days.plan` (the same as ``hotspots action-days`` and the briefing packs);
-this module holds the controls, the map, and the two exports. Both exports carry the synthetic-data label
-when the store holds demo data. Street and area names are escaped in the map's HTML tooltips and printed
-as plain text in the PDF.
+this module holds the controls, the map, and the two exports. The map is built like every map in the app
+(:mod:`views.maps`): a fixed base map, with the numbered pins and the chosen area swapped in on a change.
+Both exports carry the synthetic-data label when the store holds demo data. Street and area names are
+escaped in the map's HTML tooltips and in Markdown, and printed as plain text in the PDF.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from datetime import date, datetime
 
 import folium
 import streamlit as st
-from streamlit_folium import st_folium
 
 import config
 from briefing.pdf import FAMILY, PAGE_WIDTH, BriefingPDF
@@ -28,18 +28,29 @@ from geo.action_days import (
     plan,
 )
 from geo.boundaries import Wards
-from geo.mapdata import simplified
 from geo.rates import Period, add_months, months_between
 from store import Store
-from views import common
-from views.chb_page import plain
-from views.map_page import MAP_CSS
+from views import common, maps
+from views.common import plain
 
 MAP_HEIGHT = 520
 CUSTOM = "custom"
 MAX_LOCATIONS = 12  # the printable list must fit one A4 page
 WINDOWS = (1, 2, 3, 6, 12)
 MARKING = "Partner — OFFICIAL"
+#: The locations table on screen: headings for :meth:`ActionPlan.table`'s columns (the CSV keeps the
+#: machine-friendly names, and the H3 cell id, which means nothing to a partner, stays off the screen).
+TABLE_COLUMNS = {
+    "rank": st.column_config.NumberColumn("#", width="small"),
+    "street": "Street",
+    "ward": "Ward",
+    "district": "District",
+    "lat": st.column_config.NumberColumn("Latitude", format="%.5f"),
+    "lon": st.column_config.NumberColumn("Longitude", format="%.5f"),
+    "score": st.column_config.NumberColumn("Score", help="Incidents, each counted by its weight"),
+    "incidents": "Incidents",
+    "counts": st.column_config.TextColumn("What happened there", width="large"),
+}
 PIN_CSS = """<style>
 .ad-pin { background: #1f4e79; color: #fff; border: 2px solid #fff; border-radius: 50%; width: 26px;
   height: 26px; box-sizing: border-box; display: flex; align-items: center; justify-content: center;
@@ -85,9 +96,7 @@ def csv_bytes(result: ActionPlan, *, synthetic: bool) -> bytes:
     table.insert(0, "area", result.area_name)
     table.insert(1, "period", result.period.label)
     table.insert(2, "weights", f"{result.weights_name}: {describe_weights(result.weights)}")
-    if synthetic:
-        table.insert(0, "data", config.SYNTHETIC_LABEL)
-    return table.to_csv(index=False).encode("utf-8-sig")
+    return common.labelled(table, synthetic).to_csv(index=False).encode("utf-8-sig")
 
 
 def pdf_bytes(result: ActionPlan, *, synthetic: bool, produced: datetime) -> bytes:
@@ -132,21 +141,8 @@ def pdf_bytes(result: ActionPlan, *, synthetic: bool, produced: datetime) -> byt
 # ---- the map ---------------------------------------------------------------------------------------------
 
 
-def action_map(result: ActionPlan, wards: Wards, district: str | None, ward: str | None) -> folium.Map:
-    area = wards.geometry_of(district=district, ward=ward)
-    minx, miny, maxx, maxy = area.bounds
-    fmap = folium.Map(tiles=None, control_scale=True)
-    fmap.get_root().header.add_child(folium.Element(MAP_CSS + PIN_CSS), name="map_css")
-    url = config.tiles_url()
-    if url:
-        folium.TileLayer(tiles=url, attr=config.settings()["map"]["tiles_attribution"]).add_to(fmap)
-    folium.GeoJson(
-        {"type": "Feature", "properties": {}, "geometry": simplified(area)},
-        name="Area",
-        style_function=lambda _: {"color": "#1a1a1a", "weight": 2, "fill": False},
-        interactive=False,
-        attribution=html.escape(config.BOUNDARY_ATTRIBUTION),
-    ).add_to(fmap)
+def pins(group: folium.FeatureGroup, result: ActionPlan) -> folium.FeatureGroup:
+    """A numbered pin per location in ``group``, with a tooltip giving the street, ward and reason."""
     for loc in result.locations:
         street = html.escape(loc.street or "(no street name)")
         tip = f"<b>{loc.rank}. {street}</b>, {html.escape(loc.ward_name)}<br>{html.escape(loc.why)}"
@@ -156,9 +152,8 @@ def action_map(result: ActionPlan, wards: Wards, district: str | None, ward: str
                 html=f'<div class="ad-pin">{loc.rank}</div>', icon_size=(26, 26), icon_anchor=(13, 13)
             ),
             tooltip=folium.Tooltip(tip, max_width=360),
-        ).add_to(fmap)
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
-    return fmap
+        ).add_to(group)
+    return group
 
 
 # ---- controls --------------------------------------------------------------------------------------------
@@ -174,6 +169,8 @@ def _controls(wards: Wards, defaults: PickerDefaults, span: tuple[date, date]) -
         format_func=lambda d: f"All of {config.BOROUGH_NAME}" if d is None else d,
         index=1 if len(districts) > 1 else 0,
         key="ad_district",
+        help="Action days are usually planned by each district's Community Outcome Group, so the first "
+        "district is chosen to start with; across the whole borough the town centres take every place.",
     )
     ward_options: list[str | None] = [None, *wards.wards_in(district)]
     if st.session_state.get("ad_ward") not in ward_options:  # the district changed under it
@@ -238,10 +235,9 @@ def render() -> None:
         "does not take every slot. Each place comes with a street name from the records and the reason it "
         "was chosen."
     )
-    span = common.data_span(store)
-    if span is None:
-        st.info("There are no incidents in the store yet: load data, or build the demo with `hotspots demo`.")
+    if not common.require_incidents(store):
         return
+    span = common.data_span(store)
     defaults, _ = load_presets()
     args = _controls(wards, defaults, span)
     if not args["weights"]:
@@ -250,36 +246,46 @@ def render() -> None:
     result = _plan(
         str(store.path), common.store_version(store), resolution=defaults.resolution, _wards=wards, **args
     )
-    synthetic = bool(store.synthetic_layers())
+    synthetic = bool(common.synthetic_layers(store))
 
     map_col, list_col = st.columns([3, 2], gap="medium")
     with map_col:
-        st_folium(
-            action_map(result, wards, args["district"], args["ward"]),
-            key="action_map",
-            height=MAP_HEIGHT,
-            use_container_width=True,
-            returned_objects=[],
-        )
+        fmap = maps.base_map(store, wards, css=PIN_CSS)
+        group = maps.area_group(fmap, wards, district=args["district"], ward=args["ward"], name="Locations")
+        maps.show(fmap, key="action_map", height=MAP_HEIGHT, group=pins(group, result))
     with list_col:
-        st.subheader(f"{len(result.locations)} locations in {result.area_name}")
+        st.subheader(f"{len(result.locations)} locations in {plain(result.area_name)}")
         st.caption(result.period.label)
         if not result.locations:
             st.info("No incidents of the chosen kinds in this area and window.")
-        for loc in result.locations:
-            st.markdown(f"**{loc.rank}. {plain(loc.street or '(no street name)')}**, {plain(loc.ward_name)}")
-            st.caption(plain(loc.why))
-    table = result.table()
-    st.dataframe(table.drop(columns=["h3_cell"]), hide_index=True, width="stretch")
-    stem = f"action-days-{result.area_name}-{result.period.end:%Y-%m}".replace(" ", "-").lower()
+        # as tall as the map beside it: a long list scrolls instead of leaving a gap under the map
+        with st.container(height=MAP_HEIGHT - 80, border=False):
+            for loc in result.locations:
+                st.markdown(
+                    f"**{loc.rank}. {plain(loc.street or '(no street name)')}**, {plain(loc.ward_name)}"
+                )
+                st.caption(plain(loc.why))
+    st.dataframe(
+        result.table(),
+        hide_index=True,
+        width="stretch",
+        column_order=list(TABLE_COLUMNS),
+        column_config=TABLE_COLUMNS,
+    )
+    stem = f"action-days-{result.area_name}-{result.period.end:%Y-%m}".lower()
     d1, d2 = st.columns(2)
+    # the files are made when a button is pressed, not on every run of the page
     d1.download_button(
-        "Download CSV", csv_bytes(result, synthetic=synthetic), f"{stem}.csv", "text/csv", key="ad_csv"
+        "Download CSV",
+        lambda: csv_bytes(result, synthetic=synthetic),
+        common.file_name(stem, "csv", synthetic=synthetic),
+        "text/csv",
+        key="ad_csv",
     )
     d2.download_button(
         "Download printable list (PDF)",
-        pdf_bytes(result, synthetic=synthetic, produced=datetime.now()),
-        f"{stem}.pdf",
+        lambda: pdf_bytes(result, synthetic=synthetic, produced=datetime.now()),
+        common.file_name(stem, "pdf", synthetic=synthetic),
         "application/pdf",
         key="ad_pdf",
     )

@@ -28,7 +28,6 @@ from folium.elements import MacroElement
 from folium.template import Template
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
-from streamlit_folium import st_folium
 
 import config
 from geo.boundaries import Wards
@@ -48,19 +47,28 @@ from geo.chb import (
     register_table,
     wards_overlapping,
 )
-from geo.mapdata import simplified, ward_features
+from geo.mapdata import simplified
 from geo.monitoring import PhaseComparison, area_km2
 from geo.trends import MIN_SLICES
 from store import Store
 from store import designations as des
-from views import common
-from views.map_page import MAP_CSS
+from views import common, maps
+from views.common import plain
 
 MAP_HEIGHT = 560
 PHASE_COLOURS = {"Clear": "#c0392b", "Hold": "#e67e22", "Build": "#27ae60"}
 OTHER_COLOUR = "#7f8c8d"
 DESIGNATED_COLOUR = "#1f4e79"
-WARD_STYLE = {"color": "#7a7a7a", "weight": 1, "opacity": 0.6, "fill": False, "interactive": False}
+#: Candidates are filled in their phase's colour; designated areas are dashed outlines with a faint fill,
+#: so a designated area drawn over a candidate still shows the candidate's colour through it.
+CANDIDATE_STYLE = {"weight": 2, "fillOpacity": 0.35}
+DESIGNATED_STYLE = {
+    "color": DESIGNATED_COLOUR,
+    "fillColor": DESIGNATED_COLOUR,
+    "weight": 3,
+    "dashArray": "6 4",
+    "fillOpacity": 0.08,
+}
 KEY_USER = "chb_user"
 KEY_METHOD = "chb_method"
 KEY_MESSAGE = "chb_message"
@@ -70,12 +78,6 @@ METHODS = {
     "wards": "Choose wards",
     "cells": "Choose hotspot cells",
 }
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def plain(text: str) -> str:
-    """Text safe to put inside Streamlit Markdown: every Markdown character is backslash-escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
 class PolygonDraw(MacroElement):
@@ -190,83 +192,63 @@ def _stamp(d: des.Designation) -> str:
 # ---- the map ---------------------------------------------------------------------------------------------
 
 
-def _outline_feature(geom: BaseGeometry, properties: dict) -> dict:
-    return {"type": "Feature", "properties": properties, "geometry": simplified(geom)}
+def _area_feature(geom: BaseGeometry, kind: str, name: str, phase: str, trend: str, last_12: int) -> dict:
+    """One candidate or designated area: escaped tooltip fields and its own style."""
+    if kind == "designated":
+        style = DESIGNATED_STYLE
+    else:
+        colour = PHASE_COLOURS.get(phase, OTHER_COLOUR)
+        style = {**CANDIDATE_STYLE, "color": colour, "fillColor": colour}
+    return {
+        "type": "Feature",
+        "properties": {
+            "kind": kind,
+            "kind_label": "Designated by partners" if kind == "designated" else "Candidate found in the data",
+            "name": html.escape(name),
+            "phase": html.escape(phase),
+            "trend": html.escape(trend) or "–",
+            "last_12": last_12,
+            "style": style,
+        },
+        "geometry": simplified(geom),
+    }
 
 
-def chb_map(wards: Wards, candidates: list[Candidate], designated: list[DesignatedStatus]) -> folium.Map:
-    """Ward outlines, candidate areas coloured by phase, designated areas outlined, and the drawing tool."""
-    centre = wards.area.centroid
-    fmap = folium.Map(location=(centre.y, centre.x), zoom_start=11, tiles=None, control_scale=True)
-    fmap.get_root().header.add_child(folium.Element(MAP_CSS), name="map_css")
-    tiles = config.tiles_url()
-    if tiles:
-        folium.TileLayer(tiles=tiles, attr=config.settings()["map"]["tiles_attribution"]).add_to(fmap)
-    folium.GeoJson(
-        ward_features(wards),
-        name="Wards",
-        attribution=html.escape(config.BOUNDARY_ATTRIBUTION),
-        **WARD_STYLE,
-    ).add_to(fmap)
+def chb_map(fmap: folium.Map, candidates: list[Candidate], designated: list[DesignatedStatus]) -> folium.Map:
+    """Candidate areas coloured by phase and designated areas outlined on ``fmap`` (a
+    :func:`views.maps.base_map`), with the drawing tool."""
     features = [
-        _outline_feature(
-            c.outline,
-            {
-                "kind": "candidate",
-                "name": html.escape(c.name),
-                "phase": html.escape(c.phase),
-                "trend": html.escape(c.status.trend),
-                "last_12": c.last_12,
-                "colour": PHASE_COLOURS.get(c.phase, OTHER_COLOUR),
-            },
-        )
-        for c in candidates
+        _area_feature(c.outline, "candidate", c.name, c.phase, c.status.trend, c.last_12) for c in candidates
     ]
     features += [
-        _outline_feature(
+        _area_feature(
             d.designation.shape,
-            {
-                "kind": "designated",
-                "name": html.escape(d.designation.name),
-                "phase": html.escape(d.phase),
-                "trend": html.escape(d.status.trend if d.status else ""),
-                "last_12": d.last_12,
-                "colour": DESIGNATED_COLOUR,
-            },
+            "designated",
+            d.designation.name,
+            d.phase,
+            d.status.trend if d.status else "",
+            d.last_12,
         )
         for d in designated
     ]
     if features:
-        folium.GeoJson(
-            {"type": "FeatureCollection", "features": features},
-            name="Clear Hold Build areas",
-            style_function=lambda f: {
-                "color": f["properties"]["colour"],
-                "fillColor": f["properties"]["colour"],
-                "weight": 3 if f["properties"]["kind"] == "designated" else 2,
-                "dashArray": "6 4" if f["properties"]["kind"] == "designated" else None,
-                "fillOpacity": 0.08 if f["properties"]["kind"] == "designated" else 0.35,
-            },
-            tooltip=folium.GeoJsonTooltip(
-                fields=["name", "kind", "phase", "trend", "last_12"],
-                aliases=["Area", "Kind", "Phase", "Trend", "Indicator crimes, last 12 months"],
-            ),
-        ).add_to(fmap)
+        tooltip = [
+            ("name", "Area"),
+            ("kind_label", "Kind"),
+            ("phase", "Phase"),
+            ("trend", "Trend"),
+            ("last_12", "Indicator crimes, last 12 months"),
+        ]
+        areas = maps.geojson_text({"type": "FeatureCollection", "features": features})
+        maps.DataLayer(areas, tooltip=tooltip).add_to(fmap)
     PolygonDraw().add_to(fmap)
     return fmap
 
 
 def _legend() -> str:
-    items = [
-        f'<span style="display:inline-block;width:14px;height:10px;background:{colour};opacity:.7"></span> '
-        f"{phase} candidate"
-        for phase, colour in PHASE_COLOURS.items()
-    ]
-    items.append(
-        f'<span style="display:inline-block;width:14px;border-top:3px dashed {DESIGNATED_COLOUR}"></span> '
-        "designated area"
-    )
-    return '<div id="chb-legend" style="font-size:0.85rem">' + " &nbsp; ".join(items) + "</div>"
+    items = [(maps.fill_swatch(colour), f"{phase} candidate") for phase, colour in PHASE_COLOURS.items()]
+    items.append((maps.line_swatch(DESIGNATED_STYLE), "designated"))
+    return maps.swatch_legend("chb-legend", "Areas:", items + maps.OUTLINE_LEGEND)
 
 
 # ---- designating -----------------------------------------------------------------------------------------
@@ -526,7 +508,8 @@ def _register_view(table: pd.DataFrame) -> pd.DataFrame:
     )
     view["Kind"] = view["Kind"].str.capitalize()
     view["Since"] = [f"{d:%d %b %Y}" if pd.notna(d) else "—" for d in view["Since"]]
-    return view
+    # the long list of wards last, so the phase and the figures fit on the screen
+    return view[[c for c in view.columns if c != "Wards"] + ["Wards"]]
 
 
 def rules_markdown(settings: ChbSettings) -> str:
@@ -575,8 +558,7 @@ def render() -> None:
     st.markdown(INTRO)
     if message := st.session_state.pop(KEY_MESSAGE, None):
         st.success(message)
-    if common.data_span(store) is None:
-        st.info("There are no incidents in the store yet: load data, or build the demo with `hotspots demo`.")
+    if not common.require_incidents(store):
         return
 
     analysis, candidates = _found(str(store.path), version, wards, settings)
@@ -604,12 +586,11 @@ def render() -> None:
 
     map_col, form_col = st.columns([3, 2], gap="medium")
     with map_col:
-        output = st_folium(
-            chb_map(wards, candidates, designated),
+        output = maps.show(
+            chb_map(maps.base_map(store, wards), candidates, designated),
             key="chb_map",
             height=MAP_HEIGHT,
-            use_container_width=True,
-            returned_objects=["last_active_drawing"],
+            returned=("last_active_drawing",),
         )
         st.markdown(_legend(), unsafe_allow_html=True)
     with form_col:
@@ -625,5 +606,5 @@ def render() -> None:
         st.subheader("Designated areas")
         for status in designated:
             area_panel(store, settings, status, area)
-    with st.expander("How areas and phases are worked out"):
+    with st.expander("How areas and phases are worked out", icon=":material/help:"):
         st.markdown(rules_markdown(settings))

@@ -1,12 +1,15 @@
-"""Helpers every page shares: cached store reads, the sidebar filter, the synthetic-data banner.
+"""Helpers every page shares: cached store reads, the sidebar filter, the synthetic-data banner, and
+escaping text from data for Markdown.
 
 Why here: every page must count the same way and show the same labels, and Streamlit caching must be
 keyed on the store's version so that a new import shows up everywhere at once (no page keeps serving
-stale numbers) while reruns caused by widget changes hit the cache.
+stale numbers) while reruns caused by widget changes hit the cache. Results that several pages use (the
+study grid, the briefing context) are cached here once, so moving between pages does not redo them.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -14,7 +17,10 @@ import pandas as pd
 import streamlit as st
 
 import config
+from briefing.packs import PackContext
 from geo.boundaries import Wards
+from geo.grid import StudyGrid
+from geo.grid import study_grid as build_grid
 from geo.rates import Period, Population, add_months, months_between
 from layers.demo import build_demo_store
 from layers.ingest import current_wards
@@ -33,6 +39,32 @@ KEY_CATEGORIES = FILTER_PREFIX + "categories"
 ALL = ""
 #: Months shown when a user first opens the app: a year, the partnership's usual reporting span.
 DEFAULT_MONTHS = 12
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: str) -> str:
+    """Text safe to put inside Streamlit Markdown: every Markdown character is backslash-escaped.
+
+    Names typed by users or read from data files (areas, wards, streets) would otherwise be read as
+    Markdown or HTML, so a name like ``[x](javascript:...)`` becomes a link.
+    """
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def file_name(stem: str, extension: str, *, synthetic: bool = False) -> str:
+    """A download's file name: letters, digits, dot, dash and underscore only, since stems are made from
+    place names and uploaded file names that can hold anything; ``SYNTHETIC-`` first when the file was
+    built from synthetic data, so a copy passed on without the app still says what it is."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("._-") or "download"
+    return f"{'SYNTHETIC-' if synthetic else ''}{safe}.{extension}"
+
+
+def labelled(table: pd.DataFrame, synthetic: bool) -> pd.DataFrame:
+    """``table`` for export, with a first column ``data`` holding the synthetic-data label on every row
+    when it was built from synthetic data (a row copied elsewhere keeps its label)."""
+    if not synthetic:
+        return table
+    return table.assign(data=config.SYNTHETIC_LABEL)[["data", *table.columns]]
 
 
 def layer_key(layer: str) -> str:
@@ -118,6 +150,38 @@ def ward_populations(store: Store) -> dict[str, Population]:
     return _ward_populations(str(store.path), store_version(store))
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _grid(
+    path: str, version: str, res: int, district: str | None, ward: str | None, _wards: Wards
+) -> StudyGrid:
+    return build_grid(_wards, res, district=district, ward=ward)
+
+
+def study_grid(
+    store: Store, the_wards: Wards, res: int, *, district: str | None, ward: str | None
+) -> StudyGrid:
+    """:func:`geo.grid.study_grid` for an area, shared by the Map and Hotspots pages.
+
+    One cached grid per (resolution, area) means both pages name a hexagon after the same ward (the
+    grid's rule: the ward holding the cell's centre) and a page switch does not rebuild it. A shared
+    resource, not a copy: the grid keeps its neighbour matrices once built.
+    """
+    return _grid(str(store.path), store_version(store), res, district, ward, the_wards)
+
+
+@st.cache_resource(show_spinner="Reading boundaries, populations and data sources...", max_entries=2)
+def _pack_context(path: str, version: str) -> PackContext:
+    return PackContext.load(Store(path))
+
+
+def pack_context(store: Store) -> PackContext:
+    """The briefing packs' inputs (boundaries, populations, sources, CHB register), once per store version.
+
+    The Briefing packs, Ward profile and Scorecard pages all build on it, so it is loaded once for the three.
+    """
+    return _pack_context(str(store.path), store_version(store))
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
 def _counts(path: str, version: str, filters: Filters, by: tuple[str, ...]) -> pd.DataFrame:
     return q.counts(Store(path), filters, by)
@@ -156,9 +220,14 @@ def _synthetic_layers(path: str, version: str) -> list[str]:
     return Store(path).synthetic_layers()
 
 
+def synthetic_layers(store: Store) -> list[str]:
+    """Layers holding synthetic (demo) records, cached per store version: exports label themselves by it."""
+    return _synthetic_layers(str(store.path), store_version(store))
+
+
 def synthetic_banner(store: Store) -> None:
     """A warning naming the layers built from synthetic data; shown on every page while there are any."""
-    synthetic = _synthetic_layers(str(store.path), store_version(store))
+    synthetic = synthetic_layers(store)
     if synthetic:
         labels = ", ".join(config.layers()[lid].label if lid in config.layers() else lid for lid in synthetic)
         st.warning(
@@ -171,6 +240,17 @@ def footer() -> None:
     st.caption(config.BOUNDARY_ATTRIBUTION)
 
 
+def require_incidents(store: Store) -> bool:
+    """False, after saying how to load some, when the store holds no incidents (the page then stops)."""
+    if data_span(store) is None:
+        st.info(
+            "There are no incidents in the store yet: load some on the **Load data** page, or build the "
+            "synthetic demo with the command `hotspots demo`."
+        )
+        return False
+    return True
+
+
 # ---- the sidebar filter ---------------------------------------------------------------------------
 
 
@@ -178,8 +258,9 @@ def _month_label(month: str) -> str:
     return date.fromisoformat(month + "-01").strftime("%b %Y")
 
 
-def sidebar_filters(store: Store) -> Filters | None:
-    """Draw the shared filter widgets in the sidebar and return the choice (None when the store is empty).
+def sidebar_filters(store: Store) -> Filters:
+    """Draw the shared filter widgets in the sidebar and return the choice (call after
+    :func:`require_incidents`: with no incidents there are no months to choose from).
 
     Months are whole calendar months (see :mod:`geo.rates`). No category chosen means all categories.
     Every widget keeps its value for the whole session (``persist_state="session"``), so a choice made on
@@ -188,8 +269,7 @@ def sidebar_filters(store: Store) -> Filters | None:
     """
     span = data_span(store)
     if span is None:
-        st.sidebar.info("The store holds no incidents yet.")
-        return None
+        raise ValueError("the store holds no incidents: check require_incidents() before drawing filters")
     the_wards = wards(store)
     layer_specs = config.layers()
     sb = st.sidebar

@@ -38,7 +38,7 @@ _EXTENSIONS = sorted({ext for source in SOURCES.values() for ext in source.exten
 
 def render() -> None:
     store = common.current_store()
-    st.title("Data")
+    st.title("Load data")
     st.write(
         "Load each month's data here: police.uk street crime, STATS19 road collisions, fly-tipping and fire "
         "incident exports, ward boundaries and ward populations. Every file is checked row by row; rows "
@@ -110,7 +110,10 @@ def _show_reports() -> None:
                 st.download_button(
                     "Download the set-aside rows (CSV)",
                     data=csv_bytes,
-                    file_name=f"{_safe_stem(report['file'])}-set-aside.csv",
+                    # named after the (first) uploaded file, without its extension
+                    file_name=common.file_name(
+                        re.sub(r"\.[A-Za-z0-9]+$", "", report["file"].split(" + ")[0]) + "-set-aside", "csv"
+                    ),
                     mime="text/csv",
                     key=f"download_{report['import_id'] or report['file']}",
                 )
@@ -138,12 +141,6 @@ def _reasons_table(report: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _safe_stem(file_name: str) -> str:
-    """A download name made from an upload's name: letters, digits, dot, dash and underscore only."""
-    stem = re.sub(r"\.[A-Za-z0-9]+$", "", file_name.split(" + ")[0])
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._") or "import"
-
-
 def _history_section(store: Store) -> None:
     st.subheader("Import history")
     if not store.exists():
@@ -154,7 +151,14 @@ def _history_section(store: Store) -> None:
         st.caption("Nothing imported yet.")
         return
     shown = history.sort_values("imported_at", ascending=False)
-    st.dataframe(shown[list(_HISTORY_COLUMNS)].rename(columns=_HISTORY_COLUMNS), hide_index=True)
+    st.dataframe(
+        shown[list(_HISTORY_COLUMNS)].rename(columns=_HISTORY_COLUMNS),
+        hide_index=True,
+        column_config={
+            heading: st.column_config.NumberColumn(format="localized")  # 186,482 like everywhere else
+            for heading in ("Read", "Added", "Already stored", "Set aside")
+        },
+    )
     undoable = shown[(shown["status"] == "complete") & (shown["source"] != "wards")]
     if undoable.empty:
         return

@@ -2,8 +2,9 @@
 
 Every number comes from :func:`geo.hotspots.hotspots_from_store` (the same code path as the CLI and the
 briefing packs); this module lays it out and caches it. Only significant cells are drawn (grey would be
-most of the borough and would slow the map); the base map (tiles and outlines) is the Map page's, so
-it is built the same way and only the hexagon layer is swapped when a control changes.
+most of the borough and would slow the map). The map is built like every map in the app
+(:mod:`views.maps`): the base map never changes and only the hexagon layer is swapped when a control
+changes. The grid is :func:`views.common.study_grid`, the Map page's, so both name a hexagon's ward alike.
 
 Names from data files (wards, streets) are HTML-escaped before they reach a map tooltip; tables are
 Streamlit dataframes, which show text as text.
@@ -18,12 +19,10 @@ import folium
 import h3
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 import config
-from geo.boundaries import Wards
 from geo.gistar import CLASS_COLOURS, CLASS_LABELS
-from geo.grid import StudyGrid, study_grid
+from geo.grid import StudyGrid
 from geo.harm import Weights, default_weights, weights_from_table, weights_table
 from geo.hexgrid import RESOLUTIONS
 from geo.hotspots import (
@@ -35,14 +34,14 @@ from geo.hotspots import (
     read_counts,
     to_geojson,
 )
-from geo.mapdata import area_features, cell_ring
+from geo.mapdata import cell_ring
 from store import Store
 from store.queries import Filters
-from views import common
-from views.map_page import OUTLINE_PANE, SELECTED_STYLE, FitArea, _outlines, base_map
+from views import common, maps
 
 MAP_HEIGHT = 600
-HEX_STYLE = {"color": "#ffffff", "weight": 0.5, "opacity": 0.9, "fillOpacity": 0.78}
+#: Hot and cold spots sit on a pale background with clear gaps, so they are drawn a little more solid.
+HEX_STYLE = {**maps.HEX_STYLE, "fillOpacity": 0.78}
 KEY_RES = "hotspots_res"
 KEY_K = "hotspots_k"
 KEY_HARM = "hotspots_harm"
@@ -56,13 +55,6 @@ TEST_MONTHS = 3
 
 
 # ---- cached computations ------------------------------------------------------------------------------
-
-
-@st.cache_resource(show_spinner=False, max_entries=16)
-def _grid(
-    path: str, version: str, res: int, district: str | None, ward: str | None, _wards: Wards
-) -> StudyGrid:
-    return study_grid(_wards, res, district=district, ward=ward)
 
 
 @st.cache_resource(show_spinner="Working out hotspots...", max_entries=32)
@@ -153,10 +145,11 @@ def map_features(result: HotspotResult) -> dict:
         {
             "type": "Feature",
             "properties": {
+                "kind": "hotspot",
                 "class": html.escape(label),
                 "ward": html.escape(str(ward)),
                 "district": html.escape(str(district)),
-                "street": html.escape(str(street)),
+                "street": html.escape(str(street)) or "–",
                 "value": value,
                 "z": f"{z:.2f}",
                 "trend": html.escape(str(trend)),
@@ -180,48 +173,41 @@ def map_features(result: HotspotResult) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def hex_group(result: HotspotResult, selected: dict | None, fit: FitArea) -> folium.FeatureGroup:
-    group = folium.FeatureGroup(name="Hotspots")
-    fit.add_to(group)
+def add_hotspots(group: folium.FeatureGroup, result: HotspotResult) -> None:
+    """The significant cells, coloured by class, with a tooltip saying what and where each one is."""
     features = map_features(result)
-    if features["features"]:
-        tooltip = folium.GeoJsonTooltip(
-            fields=["class", "ward", "district", "street", "value", "z", "trend"],
-            aliases=[
-                "Class",
-                "Ward",
-                "District",
-                "Most common street",
-                "Harm score" if result.weighted else "Incidents",
-                "Gi* z",
-                "Trend",
-            ],
-            sticky=True,
-        )
-        folium.GeoJson(features, name="Hot and cold spots", tooltip=tooltip, **HEX_STYLE).add_to(group)
-    if selected:
-        folium.GeoJson(
-            selected, name="Selected area", fill=False, interactive=False, pane=OUTLINE_PANE, **SELECTED_STYLE
-        ).add_to(group)
-    return group
+    if not features["features"]:
+        return
+    tooltip = [
+        ("class", "Class"),
+        ("ward", "Ward"),
+        ("district", "District"),
+        ("street", "Most common street"),
+        ("value", "Harm score" if result.weighted else "Incidents"),
+        ("z", "Gi* z-score"),
+        ("trend", "Trend"),
+    ]
+    maps.DataLayer(maps.geojson_text(features), tooltip=tooltip, **HEX_STYLE).add_to(group)
 
 
-def legend_html(result: HotspotResult) -> str:
+def legend_html(result: HotspotResult, local: bool) -> str:
+    """Class colours with the number of cells in each; cells not significant are not drawn."""
     counts = result.table["class_code"].value_counts()
-    items = "".join(
-        f'<span class="hs-item"><span class="hs-swatch" style="background:{CLASS_COLOURS[code]}"></span>'
-        f"{html.escape(label)} ({int(counts.get(code, 0)):,})</span>"
+    items = [
+        (maps.fill_swatch(CLASS_COLOURS[code]), f"{label} ({int(counts.get(code, 0)):,})")
         for code, label in CLASS_LABELS.items()
-    )
+        if code != 0
+    ]
+    items += maps.OUTLINE_LEGEND
+    if local:
+        items.append((maps.line_swatch(maps.SELECTED_STYLE), "chosen area"))
     km2 = h3.average_hexagon_area(result.grid.res, "km^2")
-    return f"""
-<style>
-.hs-legend {{ font-size: 0.85rem; display: flex; flex-wrap: wrap; gap: 0.3rem 1rem; align-items: center; }}
-.hs-item {{ display: inline-flex; align-items: center; gap: 0.3rem; }}
-.hs-swatch {{ width: 1.1rem; height: 0.9rem; border: 1px solid #999; display: inline-block; }}
-</style>
-<div class="hs-legend" id="hotspot-legend"><strong>Gi* class (hexagons of about {km2:.2f} km²;
-cells not significant are left clear):</strong> {items}</div>"""
+    not_significant = int(counts.get(0, 0))
+    return maps.swatch_legend(
+        "hotspot-legend",
+        f"Hexagons of about {km2:.2f} km² ({not_significant:,} not significant, left clear):",
+        items,
+    )
 
 
 def ranked_table(result: HotspotResult) -> pd.DataFrame:
@@ -252,12 +238,37 @@ def ranked_table(result: HotspotResult) -> pd.DataFrame:
     )
 
 
+#: Columns of the ranked table left off the screen (they are in the CSV): for analysts, not for a meeting.
+ANALYST_COLUMNS = ("District", "FDR-adjusted p", "H3 cell")
+#: What a partner reads first, left to right; the per-layer counts follow (and may scroll sideways).
+FIRST_COLUMNS = ("Rank", "Ward", "Most common street", "Class", "Incidents", "Harm score", "Trend", "Gi* z")
+
+
+def show_ranked(ranked: pd.DataFrame) -> None:
+    """The ranked hot cells as a partner reads them: where, how sure, how many, which way it goes, then
+    how many of each kind. The statistical columns stay in the table (and the CSV) but off the screen."""
+    first = [c for c in FIRST_COLUMNS if c in ranked.columns]
+    st.dataframe(
+        ranked,
+        hide_index=True,
+        width="stretch",
+        column_order=first + [c for c in ranked.columns if c not in (*first, *ANALYST_COLUMNS)],
+        column_config={
+            "Rank": st.column_config.NumberColumn("#", width="small"),
+            "Gi* z": st.column_config.NumberColumn(
+                "Gi* z", help="How far above the borough average the neighbourhood is, in standard errors"
+            ),
+        },
+    )
+    st.caption(
+        "The CSV download also gives each cell's district, H3 id and false-discovery-adjusted p-value."
+    )
+
+
 def downloads(result: HotspotResult, ranked: pd.DataFrame, synthetic: bool) -> None:
-    prefix = "SYNTHETIC-" if synthetic else ""
-    name = f"{prefix}hotspots-{result.first}-to-{result.last}-res{result.grid.res}-k{result.k}"
-    ranked_out = ranked.assign(note=config.SYNTHETIC_LABEL) if synthetic else ranked
-    cells = pd.DataFrame(export_records(result.table))
-    cells_out = cells.assign(note=config.SYNTHETIC_LABEL) if synthetic else cells
+    """Hot cells and every cell as CSV, every cell as GeoJSON; each file is only made when it is asked for
+    (every cell of a fine grid takes a moment to write, and most page runs download nothing)."""
+    stem = f"hotspots-{result.first}-to-{result.last}-res{result.grid.res}-k{result.k}"
     metadata = {
         "note": config.SYNTHETIC_LABEL if synthetic else None,
         "first_month": str(result.first),
@@ -267,17 +278,32 @@ def downloads(result: HotspotResult, ranked: pd.DataFrame, synthetic: bool) -> N
         "value": "harm-weighted count" if result.weighted else "incident count",
         "boundaries": config.BOUNDARY_ATTRIBUTION,
     }
+
+    def every_cell() -> str:
+        return common.labelled(pd.DataFrame(export_records(result.table)), synthetic).to_csv(index=False)
+
+    def geojson() -> str:
+        return json.dumps(to_geojson(result.table, result.grid, metadata=metadata), ensure_ascii=False)
+
     c1, c2, c3 = st.columns(3)
     c1.download_button(
-        "Hot cells (CSV)", ranked_out.to_csv(index=False), f"{name}-hot-cells.csv", "text/csv", key="dl_hot"
+        "Hot cells (CSV)",
+        lambda: common.labelled(ranked, synthetic).to_csv(index=False),
+        common.file_name(f"{stem}-hot-cells", "csv", synthetic=synthetic),
+        "text/csv",
+        key="dl_hot",
     )
     c2.download_button(
-        "Every cell (CSV)", cells_out.to_csv(index=False), f"{name}-all-cells.csv", "text/csv", key="dl_all"
+        "Every cell (CSV)",
+        every_cell,
+        common.file_name(f"{stem}-all-cells", "csv", synthetic=synthetic),
+        "text/csv",
+        key="dl_all",
     )
     c3.download_button(
         "Every cell (GeoJSON)",
-        json.dumps(to_geojson(result.table, result.grid, metadata=metadata), ensure_ascii=False),
-        f"{name}.geojson",
+        geojson,
+        common.file_name(stem, "geojson", synthetic=synthetic),
         "application/geo+json",
         key="dl_geojson",
     )
@@ -334,18 +360,17 @@ def trust_section(store: Store, filters: Filters, result: HotspotResult, weights
 
 def render() -> None:
     store = common.current_store()
-    the_wards = common.wards(store)
-    filters = common.sidebar_filters(store)
     st.title("Hotspots")
     st.caption(
         "Where incidents cluster more than chance would give (Getis-Ord Gi*), with false-discovery control "
         "and how each place is changing. See “How this is worked out” for the rules."
     )
-    if filters is None:
-        st.info("There are no incidents in the store yet: load data, or build the demo with `hotspots demo`.")
+    if not common.require_incidents(store):
         return
+    the_wards = common.wards(store)
+    filters = common.sidebar_filters(store)
     if not filters.layers:
-        st.info("Switch on at least one layer in the sidebar.")
+        st.info("Switch on at least one layer in the sidebar to see incidents.")
         return
 
     map_settings = config.settings()["map"]
@@ -377,22 +402,14 @@ def render() -> None:
     weights = tuple(sorted(session_weights().items())) if harm else None
 
     version = common.store_version(store)
-    grid = _grid(str(store.path), version, res, filters.district, filters.ward, the_wards)
+    grid = common.study_grid(store, the_wards, res, district=filters.district, ward=filters.ward)
     result = _result(str(store.path), version, filters, res, k, weights, trend_freq, grid)
 
-    area = the_wards.geometry_of(district=filters.district, ward=filters.ward)
-    selected = area_features({common.area_name(filters, the_wards): area}, "selected") if local else None
-    centre = the_wards.area.centroid
-    fmap = base_map(*_outlines(str(store.path), version, the_wards), (centre.y, centre.x))
-    st_folium(
-        fmap,
-        key="hotspot_map",
-        height=MAP_HEIGHT,
-        use_container_width=True,
-        returned_objects=[],
-        feature_group_to_add=hex_group(result, selected, FitArea(fmap, area.bounds)),
-    )
-    st.markdown(legend_html(result), unsafe_allow_html=True)
+    fmap = maps.base_map(store, the_wards)
+    group = maps.area_group(fmap, the_wards, district=filters.district, ward=filters.ward, name="Hotspots")
+    add_hotspots(group, result)
+    maps.show(fmap, key="hotspot_map", height=MAP_HEIGHT, group=group)
+    st.markdown(legend_html(result, local), unsafe_allow_html=True)
     if result.trend_slices is None:
         st.caption(
             "Trend classes need at least 10 whole months or quarters of data; there are not enough yet."
@@ -403,13 +420,13 @@ def render() -> None:
         names = ", ".join(f"{layer} / {cat}" for layer, cat in result.unweighted)
         st.caption(f"No harm weight is set for {names}; each counts 1.")
 
-    st.subheader(f"Hot cells in {common.area_name(filters, the_wards)}")
+    st.subheader(f"Hot cells in {common.plain(common.area_name(filters, the_wards))}")
     ranked = ranked_table(result)
     if ranked.empty:
         st.info("No cell is a significant hot spot for these choices.")
     else:
-        st.dataframe(ranked, hide_index=True, width="stretch")
-    synthetic = any(lid in store.synthetic_layers() for lid in filters.layers)
+        show_ranked(ranked)
+    synthetic = any(lid in common.synthetic_layers(store) for lid in filters.layers)
     downloads(result, ranked, synthetic)
 
     with st.expander("How far to trust this map", icon=":material/verified:"):

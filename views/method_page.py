@@ -128,6 +128,7 @@ def render() -> None:
         ),
         hide_index=True,
         width="stretch",
+        height="content",  # a reference table: every weight on the page, no scrolling inside it
     )
     st.markdown(TRENDS)
     st.dataframe(

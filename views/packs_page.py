@@ -29,7 +29,6 @@ from briefing.periods import Quarter, quarters_between
 from briefing.places import Place
 from briefing.suppression import AUDIENCES, MARKINGS
 from briefing.tables import HEADLINE_COLUMNS, headline_table
-from store import Store
 from views import common
 
 KINDS = {"district": "District (COG)", "ward": "Ward", "area": "Clear Hold Build area"}
@@ -42,12 +41,6 @@ KEY_BUILT = "packs_built"
 KEY_ZIP = "packs_zip"
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
-def context(path: str, version: str) -> PackContext:
-    """Boundaries, populations, sources and (on first use) the CHB register, per store version."""
-    return PackContext.load(Store(path))
-
-
 def places_of(ctx: PackContext, kind: str) -> list[Place]:
     if kind == "district":
         return district_places(ctx)
@@ -56,21 +49,30 @@ def places_of(ctx: PackContext, kind: str) -> list[Place]:
     return area_places(ctx)
 
 
+# The cached builders are keyed on the store path and version, which determine the context (hence "_ctx").
+
+
 @st.cache_data(show_spinner="Building the pack...", max_entries=32)
 def _pack(
-    path: str, version: str, kind: str, index: int, quarter: str, audience: str, produced: date
+    path: str,
+    version: str,
+    kind: str,
+    index: int,
+    quarter: str,
+    audience: str,
+    produced: date,
+    _ctx: PackContext,
 ) -> tuple[str, bytes, list[list[str]]]:
-    ctx = context(path, version)
-    pack = build_pack(ctx, places_of(ctx, kind)[index], Quarter.parse(quarter), audience, produced)
+    pack = build_pack(_ctx, places_of(_ctx, kind)[index], Quarter.parse(quarter), audience, produced)
     return pack.file_name, render_pack(pack), headline_table(pack.headlines, pack.disclosure)
 
 
 @st.cache_data(show_spinner="Building the packs (about five seconds each)...", max_entries=4)
-def _zip(path: str, version: str, with_wards: bool, quarter: str, audience: str, produced: date) -> bytes:
-    ctx = context(path, version)
-    districts = district_places(ctx)
-    places = districts + (ward_places(ctx) if with_wards else [])
-    return zip_files(batch(ctx, places, Quarter.parse(quarter), audience, produced))
+def _zip(
+    path: str, version: str, with_wards: bool, quarter: str, audience: str, produced: date, _ctx: PackContext
+) -> bytes:
+    places = district_places(_ctx) + (ward_places(_ctx) if with_wards else [])
+    return zip_files(batch(_ctx, places, Quarter.parse(quarter), audience, produced))
 
 
 def render() -> None:
@@ -81,11 +83,10 @@ def render() -> None:
         "Partnership Plan, a map, monthly trends, hotspots, Clear Hold Build areas, suggested action-day "
         "locations and notes on the data. The command `hotspots packs` makes the same files."
     )
-    if common.data_span(store) is None:
-        st.info("There are no incidents in the store yet: load data, or build the demo with `hotspots demo`.")
+    if not common.require_incidents(store):
         return
     version = common.store_version(store)
-    ctx = context(str(store.path), version)
+    ctx = common.pack_context(store)
     quarters = [q.code for q in quarters_between(ctx.first_month, ctx.latest_month)]
     if not quarters:
         st.info("The store does not yet hold a whole calendar quarter of data.")
@@ -126,7 +127,7 @@ def render() -> None:
         if st.button("Build the pack", type="primary"):
             st.session_state[KEY_BUILT] = (kind, index, quarter, audience)
         if st.session_state.get(KEY_BUILT) == (kind, index, quarter, audience):
-            name, data, table = _pack(str(store.path), version, kind, index, quarter, audience, produced)
+            name, data, table = _pack(str(store.path), version, kind, index, quarter, audience, produced, ctx)
             st.download_button(
                 "Download the PDF", data, file_name=name, mime="application/pdf", type="primary"
             )
@@ -140,7 +141,7 @@ def render() -> None:
     if st.button("Build the ZIP"):
         st.session_state[KEY_ZIP] = (with_wards, quarter, audience)
     if st.session_state.get(KEY_ZIP) == (with_wards, quarter, audience):
-        data = _zip(str(store.path), version, with_wards, quarter, audience, produced)
+        data = _zip(str(store.path), version, with_wards, quarter, audience, produced, ctx)
         st.download_button(
             "Download the ZIP", data, file_name=f"packs-{quarter}-{audience}.zip", mime="application/zip"
         )

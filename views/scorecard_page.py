@@ -11,12 +11,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from briefing.packs import PackContext
 from briefing.scorecard import Score, Scorecard, compute_scorecard
 from briefing.settings import briefing_settings
 from store import Store
 from views import common
-from views.chb_page import plain
-from views.packs_page import context
+from views.common import plain
 
 KEY_MEASURE = "scorecard_measure"
 RAG_COLOURS = {"Green": "#c6efce", "Amber": "#ffeb9c", "Red": "#ffc7ce"}
@@ -35,9 +35,9 @@ residents - so a place with a town centre, which draws visitors, will usually re
 
 
 @st.cache_resource(show_spinner="Working out the scorecard...", max_entries=2)
-def _scorecard(path: str, version: str) -> Scorecard:
-    ctx = context(path, version)
-    return compute_scorecard(ctx.store, ctx.wards, ctx.populations, ctx.sources, ctx.latest_month)
+def _scorecard(path: str, version: str, _ctx: PackContext) -> Scorecard:
+    # keyed on the store path and version, which determine the context (hence "_ctx")
+    return compute_scorecard(_ctx.store, _ctx.wards, _ctx.populations, _ctx.sources, _ctx.latest_month)
 
 
 def _number(value: float | None) -> str:
@@ -74,7 +74,7 @@ def breakdown_frame(scores: list[Score]) -> pd.DataFrame:
                 "Area": s.area,
                 "District": s.district,
                 "Latest 12 months": _number(s.value),
-                "Per 1,000 residents": "–" if s.rate is None else f"{s.rate:,.2f}",
+                "Per 1,000 residents": "–" if s.rate is None else f"{s.rate:,.1f}",
                 "Share of target": _number(s.target),
                 "RAG": s.rag or "",
                 "Trend": s.direction,
@@ -92,10 +92,9 @@ def _show(frame: pd.DataFrame, **options) -> None:
 def render() -> None:
     store: Store = common.current_store()
     st.title("Partnership Plan scorecard")
-    if common.data_span(store) is None:
-        st.info("There are no incidents in the store yet: load data, or build the demo with `hotspots demo`.")
+    if not common.require_incidents(store):
         return
-    card = _scorecard(str(store.path), common.store_version(store))
+    card = _scorecard(str(store.path), common.store_version(store), common.pack_context(store))
     st.caption(f"Kirklees, {card.period.label}, compared with {card.previous.label}.")
     _show(
         headline_frame(card),
@@ -104,7 +103,7 @@ def render() -> None:
         },
     )
     options = briefing_settings()
-    with st.expander("How the scorecard is worked out", icon="📐"):
+    with st.expander("How the scorecard is worked out", icon=":material/help:"):
         st.markdown(
             RULES.format(
                 stable=f"{float(options['direction']['stable_percent']):g}",
@@ -121,4 +120,4 @@ def render() -> None:
     st.markdown("**Districts**")
     _show(breakdown_frame(card.at("district", measure)).drop(columns="District"))
     st.markdown("**Wards**")
-    _show(breakdown_frame(card.at("ward", measure)))
+    _show(breakdown_frame(card.at("ward", measure)), height="content")  # all 23 wards, no inner scrolling

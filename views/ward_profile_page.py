@@ -16,22 +16,25 @@ import streamlit as st
 
 import config
 from briefing.model import WardProfile
+from briefing.packs import PackContext
 from briefing.pdf import render_ward_profile
 from briefing.suppression import AUDIENCES, MARKINGS, Disclosure
 from briefing.tables import AREA_COLUMNS, area_cells
 from briefing.ward_profile import build_ward_profile
 from geo.rates import Change
 from views import common
-from views.chb_page import plain
-from views.packs_page import context
+from views.common import plain
 
 KEY_WARD = "profile_ward"
 KEY_AUDIENCE = "profile_audience"
 
 
 @st.cache_resource(show_spinner="Building the ward profile...", max_entries=16)
-def _profile(path: str, version: str, ward: str, audience: str, produced: date) -> tuple[WardProfile, bytes]:
-    profile = build_ward_profile(context(path, version), ward, audience, produced)
+def _profile(
+    path: str, version: str, ward: str, audience: str, produced: date, _ctx: PackContext
+) -> tuple[WardProfile, bytes]:
+    # keyed on the store path and version, which determine the context (hence "_ctx")
+    profile = build_ward_profile(_ctx, ward, audience, produced)
     return profile, render_ward_profile(profile)
 
 
@@ -90,8 +93,7 @@ def hotspots_table(profile: WardProfile) -> pd.DataFrame:
 def render() -> None:
     store = common.current_store()
     st.title("Ward profile")
-    if common.data_span(store) is None:
-        st.info("There are no incidents in the store yet: load data, or build the demo with `hotspots demo`.")
+    if not common.require_incidents(store):
         return
     the_wards = common.wards(store)
     codes = the_wards.wards_in(None)
@@ -106,7 +108,9 @@ def render() -> None:
         help="For engagement sessions with residents choose Public: counts of 1 to 4 show as 'fewer than 5'.",
     )
     version = common.store_version(store)
-    profile, pdf = _profile(str(store.path), version, ward, audience, date.today())
+    profile, pdf = _profile(
+        str(store.path), version, ward, audience, date.today(), common.pack_context(store)
+    )
 
     st.header(plain(profile.place.name))
     st.caption(
