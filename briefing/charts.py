@@ -22,7 +22,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.textpath import TextToPath  # noqa: E402
 
 from briefing.suppression import Disclosure  # noqa: E402
 from briefing.text import for_matplotlib  # noqa: E402
@@ -32,6 +34,8 @@ DPI = 170
 FONT = "DejaVu Sans"
 #: Space at the foot of a chart for its legend, in inches.
 LEGEND_IN = 0.3
+#: Measures text without drawing it (for fitting panel titles).
+_TEXT = TextToPath()
 
 
 @dataclass(frozen=True)
@@ -103,13 +107,21 @@ def trend_charts(
     are drawn darker on a shaded band. Returns PNG bytes."""
     rows = max(1, -(-len(series) // cols))
     height_in = panel_height_in * rows + LEGEND_IN
+    wide = cols <= 2
+    wspace = 0.18 if wide else 0.35
+    # the panels' width, from the fixed layout below: the plotting width shared by the panels and the gaps
+    panel_in = (width_in - 0.6) / (cols + (cols - 1) * wspace)
+    title_font = FontProperties(family=FONT, weight="bold", size=8 if wide else 6.5)
+    titles = [wrap_to_width(for_matplotlib(s.label, 60), title_font, panel_in * 72) for s in series]
+    title_in = max((t.count("\n") + 1 for t in titles), default=1) * title_font.get_size() * 1.25 / 72
     with plt.rc_context({"font.family": FONT, "font.size": 7}):
         fig, axes = plt.subplots(rows, cols, figsize=(width_in, height_in), squeeze=False)
         for ax in axes.ravel()[len(series) :]:
             ax.axis("off")
         any_hidden = False
-        for ax, s in zip(axes.ravel(), series, strict=False):
-            any_hidden |= _panel(ax, s, highlight, disclosure, wide=cols <= 2)
+        for ax, s, title in zip(axes.ravel(), series, titles, strict=False):
+            any_hidden |= _panel(ax, s, highlight, disclosure, wide=wide)
+            ax.set_title(title, loc="left", fontproperties=title_font)
         handles = [Patch(facecolor="#7f7f7f", label="Monthly count")]
         if highlight is not None:
             handles.append(Patch(facecolor="#303030", label="The pack's quarter (shaded)"))
@@ -134,12 +146,29 @@ def trend_charts(
         fig.subplots_adjust(
             left=0.5 / width_in,
             right=1 - 0.1 / width_in,
-            top=1 - 0.25 / height_in,
+            top=1 - (0.14 + title_in) / height_in,
             bottom=(LEGEND_IN + 0.3) / height_in,
-            wspace=0.35 if cols > 2 else 0.18,
+            wspace=wspace,
             hspace=0.75,
         )
         return _png(fig)
+
+
+def wrap_to_width(text: str, font: FontProperties, width_pt: float) -> str:
+    """``text`` broken at spaces into lines no wider than ``width_pt`` (a longer single word stays whole).
+
+    Why: a panel title wider than its panel runs on over the next one ("Anti-social behaviour" in the ward
+    profile's five narrow panels); the layer labels come from ``data/layers.toml``, so they are measured
+    rather than shortened by hand.
+    """
+    lines: list[str] = []
+    for word in text.split(" "):
+        joined = f"{lines[-1]} {word}" if lines else word
+        if lines and _TEXT.get_text_width_height_descent(joined, font, ismath=False)[0] <= width_pt:
+            lines[-1] = joined
+        else:
+            lines.append(word)
+    return "\n".join(lines)
 
 
 def _panel(
@@ -149,7 +178,7 @@ def _panel(
     disclosure: Disclosure,
     wide: bool,
 ) -> bool:
-    """Draw one layer's panel; True when some month was hidden."""
+    """Draw one layer's panel (all but its title); True when some month was hidden."""
     x = np.arange(len(s.months))
     counts = np.array(s.counts, dtype=float)
     hidden = np.array([disclosure.hides(int(c)) for c in s.counts])
@@ -174,7 +203,6 @@ def _panel(
     if disclosure.public:
         seasonal = np.where(seasonal < disclosure.threshold, np.nan, seasonal)
     ax.plot(x, seasonal, color="black", linestyle="--", linewidth=1)
-    ax.set_title(for_matplotlib(s.label, 60), loc="left", fontsize=8 if wide else 6.5, fontweight="bold")
     ticks = [i for i, m in enumerate(s.months) if m.month in (1, 4, 7, 10)]
     # the year only under the first tick (and, in wide panels, under Januaries): there is no room for it
     # under every tick

@@ -4,6 +4,10 @@ What is drawn, bottom to top: neighbouring wards for context (grey), the place's
 the place outline, hot cells coloured by Gi* confidence, Clear Hold Build outlines, numbered action-day
 locations; then a scale bar, a north arrow, a legend and the boundary attribution.
 
+Numbers must stay readable: locations so close that their pins would overlap share one pin ("4, 7"), and
+when a second, enlarged map follows, the overview outlines the enlarged part and leaves the pins inside it
+to that map rather than piling them on top of each other.
+
 Why British National Grid (EPSG:27700): it is in metres and true to shape in Kirklees, so the scale bar
 is exact and hexagons look like hexagons (plain latitude/longitude would stretch everything east-west).
 """
@@ -36,6 +40,14 @@ DPI = 170
 FONT = "DejaVu Sans"
 AREA_COLOUR = "#5e3c99"
 ACTION_COLOUR = "#08519c"
+ENLARGED_COLOUR = "#1a1a1a"
+ENLARGED_LABEL = "Shown enlarged in the second map"
+#: Width of an action-day pin, in inches: pins nearer than this share one pin.
+PIN_IN = 0.19
+#: Ward and area names: font size (points) and the average width of a character, in ems, to estimate
+#: how long a name is before it is drawn.
+LABEL_PT = 6.5
+LABEL_EM = 0.6
 #: Space under the map for the legend and for the attribution line, in inches.
 LEGEND_IN = 0.5
 ATTRIBUTION_IN = 0.15
@@ -148,7 +160,33 @@ def focus_bounds(content: MapContent, *, max_share: float = 0.35) -> tuple[float
     return focus
 
 
-def _legend(ax: plt.Axes, content: MapContent) -> None:
+def merge_pins(points: Sequence[tuple[int, float, float]], within_m: float) -> list[tuple[str, float, float]]:
+    """Action-day pins as (label, x, y) in BNG metres: locations nearer than ``within_m`` to a pin already
+    placed join it, so its label lists every number ("4, 7") instead of one number hiding another."""
+    pins: list[tuple[list[int], float, float]] = []
+    for number, lat, lon in sorted(points):
+        x, y = _TO_BNG.transform(lon, lat)
+        near = next((p for p in pins if np.hypot(p[1] - x, p[2] - y) < within_m), None)
+        if near is None:
+            pins.append(([number], x, y))
+        else:
+            near[0].append(number)
+    return [(", ".join(str(n) for n in numbers), x, y) for numbers, x, y in pins]
+
+
+def _label_point(area: BaseGeometry, busy: Sequence[BaseGeometry], half_width: float) -> BaseGeometry:
+    """Where to centre a ward's name ``2 * half_width`` wide: in ``area`` at least ``half_width`` from
+    everything ``busy`` (hot cells, pins, names already written) when there is room, else anywhere inside
+    ``area`` (empty when the ward is out of the frame).
+
+    Why: a name written over a hot spot or a pin hides it or is hidden by it, and two names side by side
+    read as one.
+    """
+    clear = area.difference(shapely.union_all(busy).buffer(half_width)) if busy else area
+    return (clear if not clear.is_empty else area).representative_point()
+
+
+def _legend(ax: plt.Axes, content: MapContent, enlarged: bool) -> None:
     # hot-spot fills as on the app's maps (geo.gistar.CLASS_COLOURS), most confident first
     handles = [Patch(facecolor=CLASS_COLOURS[c], label=CLASS_LABELS[c]) for c, _, _ in CONFIDENCE_BANDS]
     handles.append(
@@ -172,30 +210,45 @@ def _legend(ax: plt.Axes, content: MapContent) -> None:
                 label="Suggested action-day location (number as in the table)",
             )
         )
+    if enlarged:
+        handles.append(
+            Patch(facecolor="none", edgecolor=ENLARGED_COLOUR, linestyle=":", label=ENLARGED_LABEL)
+        )
     # below the map, never over it: a legend box in a corner hides whatever lies there
     ax.figure.legend(
         handles=handles, loc="lower center", ncol=3, fontsize=6.5, frameon=False, bbox_to_anchor=(0.5, 0.03)
     )
 
 
-def _area_label(ax: plt.Axes, outline: BaseGeometry, label: str, frame: BaseGeometry) -> None:
-    """The area's name just above its top edge (inside the frame), in the outline's colour."""
+def _half_width(label: str, metres_per_inch: float) -> float:
+    """Half the (estimated) width of a map label, in map metres."""
+    return LABEL_EM * LABEL_PT / 72 * len(label) / 2 * metres_per_inch
+
+
+def _area_label(
+    ax: plt.Axes, outline: BaseGeometry, label: str, frame: BaseGeometry, metres_per_inch: float
+) -> BaseGeometry | None:
+    """The area's name just above its top edge (inside the frame), in the outline's colour; returns the
+    space it takes (None when the area is out of the frame), for the ward names to keep clear of."""
     visible = outline.intersection(frame)
     if visible.is_empty:
-        return
+        return None
     minx, _, maxx, maxy = visible.bounds
+    text = for_matplotlib(label, 40)
+    x, half = (minx + maxx) / 2, _half_width(text, metres_per_inch)
     ax.text(
-        (minx + maxx) / 2,
+        x,
         maxy,
-        for_matplotlib(label, 40),
+        text,
         ha="center",
         va="bottom",
-        fontsize=6.5,
+        fontsize=LABEL_PT,
         color=AREA_COLOUR,
         fontweight="bold",
         zorder=6,
         bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.75},
     )
+    return shapely.box(x - half, maxy, x + half, maxy + LABEL_PT / 72 * metres_per_inch)
 
 
 def place_map(
@@ -205,11 +258,14 @@ def place_map(
     height_in: float = 7.4,
     bounds: tuple[float, float, float, float] | None = None,
     legend: bool = True,
+    enlarged: tuple[float, float, float, float] | None = None,
 ) -> bytes:
     """Render the map to PNG bytes (see the module docstring for what is drawn).
 
     ``bounds`` (British National Grid metres) zooms to part of the place; by default the whole place.
     A zoomed detail map printed under the overview can leave out the legend (``legend=False``).
+    ``enlarged`` (BNG metres) is the part a second map shows enlarged: it is outlined here, and the
+    action-day pins inside it are drawn on that map only.
     """
     wards = content.wards
     place = to_bng(content.place)
@@ -219,10 +275,24 @@ def place_map(
     # ward names go inside a slightly smaller frame, so no label is cut by the map edge
     inset = 0.08 * (bounds[2] - bounds[0])
     label_frame = shapely.box(bounds[0] + inset, bounds[1] + inset, bounds[2] - inset, bounds[3] - inset)
+    metres_per_inch = (bounds[2] - bounds[0]) / (0.99 * width_in)
+    hexagons = [(to_bng(cell_polygon(cell)), int(code)) for cell, code in content.hot_cells]
+    pins = [
+        (label, x, y)
+        for label, x, y in merge_pins(content.action_days, PIN_IN * metres_per_inch)
+        if enlarged is None or not shapely.box(*enlarged).contains(shapely.Point(x, y))
+    ]
+    # what a ward name should not cover (nor be hidden by); area and ward names are added as they are placed
+    busy = [h for h, _ in hexagons] + [shapely.Point(x, y) for _, x, y in pins]
+    if enlarged is not None:
+        busy.append(shapely.box(*enlarged).boundary)
 
     with plt.rc_context({"font.family": FONT, "font.size": 7}):
         fig, ax = plt.subplots(figsize=(width_in, height_in))
         ax.set_facecolor("#eef2f5")
+        for label, outline in content.areas:
+            footprint = _area_label(ax, to_bng(outline), label, label_frame, metres_per_inch)
+            busy += [footprint] if footprint is not None else []
         inside = set(content.place_wards)
         for code, name, geom in zip(wards.codes, wards.names, wards.geometries, strict=True):
             g = to_bng(geom)
@@ -237,15 +307,18 @@ def place_map(
                 linewidth=0.6,
                 zorder=1,
             )
-            point = g.intersection(label_frame).representative_point() if own else None
+            label = for_matplotlib(name, 40)
+            half_width = _half_width(label, metres_per_inch)
+            point = _label_point(g.intersection(label_frame), busy, half_width) if own else None
             if point is not None and not point.is_empty:
+                busy.append(shapely.box(point.x - half_width, point.y, point.x + half_width, point.y))
                 ax.text(
                     point.x,
                     point.y,
-                    for_matplotlib(name, 40),
+                    label,
                     ha="center",
                     va="center",
-                    fontsize=6.5,
+                    fontsize=LABEL_PT,
                     color="#4d4d4d",
                     zorder=6,
                     bbox={
@@ -255,19 +328,18 @@ def place_map(
                         "alpha": 0.7,
                     },
                 )
-        for cell, code in content.hot_cells:
+        for hexagon, code in hexagons:
             _draw(
                 ax,
-                to_bng(cell_polygon(cell)),
-                facecolor=CLASS_COLOURS[int(code)],
+                hexagon,
+                facecolor=CLASS_COLOURS[code],
                 edgecolor="white",
                 linewidth=0.3,
                 alpha=0.9,
                 zorder=2,
             )
         _draw(ax, place, facecolor="none", edgecolor="#1a1a1a", linewidth=1.8, zorder=4)
-        for label, outline in content.areas:
-            _area_label(ax, to_bng(outline), label, label_frame)
+        for _, outline in content.areas:
             _draw(
                 ax,
                 to_bng(outline),
@@ -277,28 +349,36 @@ def place_map(
                 linestyle="--",
                 zorder=5,
             )
-        for number, lat, lon in content.action_days:
-            x, y = _TO_BNG.transform(lon, lat)
-            ax.plot(
-                x,
-                y,
-                "o",
-                markersize=11,
-                color=ACTION_COLOUR,
-                markeredgecolor="white",
-                markeredgewidth=1,
-                zorder=7,
+        if enlarged is not None:
+            ax.add_patch(
+                plt.Rectangle(
+                    enlarged[:2],
+                    enlarged[2] - enlarged[0],
+                    enlarged[3] - enlarged[1],
+                    facecolor="none",
+                    edgecolor=ENLARGED_COLOUR,
+                    linestyle=":",
+                    linewidth=1.2,
+                    zorder=7,
+                )
             )
+        for label, x, y in pins:
             ax.text(
                 x,
                 y,
-                str(number),
+                label,
                 ha="center",
                 va="center",
                 color="white",
                 fontsize=7,
                 fontweight="bold",
                 zorder=8,
+                bbox={
+                    "boxstyle": "circle,pad=0.25" if "," not in label else "round,pad=0.3",
+                    "facecolor": ACTION_COLOUR,
+                    "edgecolor": "white",
+                    "linewidth": 1,
+                },
             )
 
         ax.set_xlim(bounds[0], bounds[2])
@@ -310,7 +390,7 @@ def place_map(
         _north_arrow(ax, bounds)
 
         if legend:
-            _legend(ax, content)
+            _legend(ax, content, enlarged is not None)
         fig.text(
             0.01, 0.005, config.BOUNDARY_ATTRIBUTION, fontsize=5.5, color="#595959", ha="left", va="bottom"
         )

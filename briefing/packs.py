@@ -226,6 +226,7 @@ def _preset_locations(
         wards=ctx.wards,
         n=n,
         min_distance_m=defaults.min_distance_m,
+        district=place.district,
     )
 
 
@@ -345,7 +346,7 @@ def pack_maps(content: MapContent) -> tuple[bytes, ...]:
     if focus is None:
         return (place_map(content),)
     return (
-        place_map(content, height_in=4.4),
+        place_map(content, height_in=4.4, enlarged=focus),
         place_map(content, height_in=3.8, bounds=focus, legend=False),
     )
 
@@ -379,7 +380,11 @@ def build_pack(
     map_note = (
         f"Hot spots for {quarter.label} (harm-weighted, all layers) and the suggested action-day locations "
         "numbered as in their table."
-        + (" The second map zooms in on where the hot spots are." if len(maps) > 1 else "")
+        + (
+            " The second map enlarges the part outlined on the first, where the hot spots are."
+            if len(maps) > 1
+            else ""
+        )
         + (
             f" Public version: hexagons and locations with fewer than {disclosure.threshold} incidents "
             "are not drawn."

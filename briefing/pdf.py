@@ -18,6 +18,7 @@ Choices that matter to the people reading it:
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -40,9 +41,10 @@ from briefing.tables import (
     headline_table,
     hotspot_cells,
     hotspot_columns,
+    trend_key,
 )
 from briefing.text import clip
-from geo.rates import Change
+from geo.rates import NBSP, Change
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FAMILY = "DejaVu"
@@ -57,6 +59,10 @@ RAG_STYLES = {
     "Red": FontFace(emphasis="BOLD", color=(156, 0, 6), fill_color=(255, 199, 206)),
 }
 PAGE_WIDTH = 180  # A4 minus 15 mm margins
+#: Cell padding in the one-page ward profile's tables: tighter than the packs', so the page holds them all.
+PROFILE_PADDING = (0.5, 1.2)
+#: An abbreviation in a layer label ("KSI", "ASB"), which the ward profile spells out.
+ABBREVIATION = re.compile(r"\b[A-Z]{2,}\b")
 
 
 class BriefingPDF(FPDF):
@@ -115,11 +121,19 @@ class BriefingPDF(FPDF):
 
     # ---- building blocks ------------------------------------------------------------------------------
 
+    def keep_room(self, room_mm: float) -> bool:
+        """Start a new page when less than ``room_mm`` is left on this one (so a heading is never left at
+        the foot of a page, apart from what it heads); True when it did."""
+        if self.get_y() > self.h - self.b_margin - room_mm:
+            self.add_page()
+            return True
+        return False
+
     def heading(self, text: str, *, new_page: bool = False, room_mm: float = 70) -> None:
         """A section heading; starts a new page when asked or when less than ``room_mm`` is left."""
-        if new_page or self.get_y() > self.h - self.b_margin - room_mm:
+        if new_page:
             self.add_page()
-        else:
+        elif not self.keep_room(room_mm):
             self.ln(4)
         self.set_font(FAMILY, "B", 14)
         self.set_text_color(*NAVY)
@@ -132,7 +146,9 @@ class BriefingPDF(FPDF):
     def para(
         self, text: str, *, size: float = 9, style: str = "", colour: tuple[int, int, int] = (0, 0, 0)
     ) -> None:
-        """A paragraph of plain text (never markdown or HTML)."""
+        """A paragraph of plain text (never markdown or HTML); nothing at all for empty text."""
+        if not text:
+            return
         self.set_font(FAMILY, style, size)
         self.set_text_color(*colour)
         self.multi_cell(0, size * 0.5, text, markdown=False, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -148,15 +164,18 @@ class BriefingPDF(FPDF):
         align: Sequence[str] | None = None,
         styles: Sequence[Sequence[FontFace | None]] | None = None,
         size: float = 7.5,
+        padding: tuple[float, float] = (0.8, 1.2),
     ) -> None:
-        """A table with a navy heading row repeated on each page; every cell is plain text."""
+        """A table with a navy heading row repeated on each page; every cell is plain text. ``padding`` is
+        (above and below, either side) each cell's text, in mm."""
         self.set_font(FAMILY, "", size)
+        self.set_draw_color(*NAVY)  # the rules between rows; never a colour left over from a box above
         with self.table(
             col_widths=tuple(widths),
             width=PAGE_WIDTH,
             text_align=tuple(align) if align else "LEFT",
             line_height=size * 0.52,
-            padding=(0.8, 1.2),
+            padding=padding,
             headings_style=FontFace(
                 emphasis="BOLD", color=(255, 255, 255), fill_color=NAVY, size_pt=size - 0.5
             ),
@@ -261,8 +280,8 @@ def _cover(pdf: BriefingPDF, pack: Pack) -> None:
     if disclosure.public:
         audience_text = (
             f"Public version. Counts from 1 to {disclosure.threshold - 1} are shown as "
-            f'"{disclosure.hidden_text}", and rates and changes built on them are not shown. No incident '
-            "locations are shown, and map cells and table rows with fewer than "
+            f'"{disclosure.hidden_text}", and rates, changes and totals that would give them away are not '
+            "shown. No incident locations are shown, and map cells and table rows with fewer than "
             f"{disclosure.threshold} incidents are left out."
         )
     else:
@@ -292,7 +311,8 @@ def _cover(pdf: BriefingPDF, pack: Pack) -> None:
     ]
     pdf.grid(["Layer", "What it is", "Source", "From", "Latest month"], rows, (24, 76, 30, 25, 25), size=7.5)
     pdf.para("In this pack", size=11, style="B", colour=NAVY)
-    pdf.para("  ·  ".join(SECTION_HEADINGS), size=9)
+    # a no-break space before each dot keeps it at the end of a line, never at the start of the next
+    pdf.para(f"{NBSP * 2}·  ".join(SECTION_HEADINGS), size=9)
 
 
 def _boxed(pdf: BriefingPDF, text: str, colour: tuple[int, int, int]) -> None:
@@ -305,6 +325,7 @@ def _boxed(pdf: BriefingPDF, text: str, colour: tuple[int, int, int]) -> None:
     )
     pdf.set_line_width(0.2)
     pdf.set_text_color(0, 0, 0)
+    pdf.set_draw_color(*NAVY)
     pdf.ln(2.5)
 
 
@@ -339,7 +360,7 @@ def _headlines(pdf: BriefingPDF, pack: Pack, heading: str) -> None:
     pdf.grid(
         HEADLINE_COLUMNS,
         table,
-        (42, 16, 17, 29, 29, 13, 20, 14),
+        (37, 15, 17, 33, 33, 11, 20, 14),
         align=("LEFT", "RIGHT", "RIGHT", "LEFT", "LEFT", "CENTER", "RIGHT", "CENTER"),
         styles=styles,
         size=7.5,
@@ -349,7 +370,7 @@ def _headlines(pdf: BriefingPDF, pack: Pack, heading: str) -> None:
         pdf.para("Partnership Plan targets", size=8, style="B", colour=GREY)
         for m in measures:
             note = f" {m.notes.rstrip('.')}." if m.notes else ""
-            pdf.para(f"{m.measure}: {m.wording} (baseline {m.baseline}).{note}", size=7.5, colour=GREY)
+            pdf.para(f"{m.measure}: {m.wording}; baseline {m.baseline}.{note}", size=7.5, colour=GREY)
 
 
 def _section_note(pdf: BriefingPDF, section: Section, empty: str) -> bool:
@@ -377,11 +398,12 @@ def _hotspots(pdf: BriefingPDF, pack: Pack, heading: str) -> None:
         c.replace("-", "-\n") if c in pack.layer_labels.values() else c for c in hotspot_columns(layer_ids)
     ]
     n_layers = len(layer_ids)
-    widths = [6, 25, 22, *([16.5] * n_layers), 10, 17.5, 17]
+    widths = [6, 24, 20, *([16.5] * n_layers), 13, 17.5, 17]
     align = ["RIGHT", "LEFT", "LEFT", *(["RIGHT"] * (n_layers + 1)), "CENTER", "LEFT"]
     pdf.grid(
         columns, [hotspot_cells(r, layer_ids, pack.disclosure) for r in rows], widths, align=align, size=7
     )
+    pdf.para(trend_key(r.trend for r in rows), size=7.5, colour=GREY)
 
 
 def _areas(pdf: BriefingPDF, pack: Pack, heading: str) -> None:
@@ -392,6 +414,7 @@ def _areas(pdf: BriefingPDF, pack: Pack, heading: str) -> None:
         return
     rows = [area_cells(r, pack.disclosure) for r in pack.areas.rows]
     pdf.grid(AREA_COLUMNS, rows, (26, 17, 22, 13, 17, 14, 14, 20, 37), size=7)
+    pdf.para(trend_key(r.trend for r in pack.areas.rows), size=7.5, colour=GREY)
 
 
 def _action_days(pdf: BriefingPDF, pack: Pack, heading: str) -> None:
@@ -410,6 +433,7 @@ def _action_days(pdf: BriefingPDF, pack: Pack, heading: str) -> None:
 def _notes(pdf: BriefingPDF, pack: Pack, heading: str) -> None:
     pdf.heading(heading)
     for title, text in pack.caveats:
+        pdf.keep_room(25)  # a note's title and the first lines of its text stay together
         pdf.para(title, size=9, style="B")
         pdf.para(text, size=8.5)
 
@@ -467,9 +491,10 @@ def render_ward_profile(profile: WardProfile) -> bytes:
     pdf.grid(
         ["Layer", "Incidents in the ward", "Ward", profile.district, config.BOROUGH_NAME, "Ward ÷ Kirklees"],
         rows,
-        (40, 28, 24, 32, 28, 28),
+        (36, 32, 24, 32, 28, 28),  # wide enough for every heading on one line
         align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
         size=7.5,
+        padding=PROFILE_PADDING,
     )
     residents = " · ".join(
         f"{name}: {p.people:,} residents{' (approximate)' if p.approximate else ''}"
@@ -480,7 +505,13 @@ def render_ward_profile(profile: WardProfile) -> bytes:
         )
         if p is not None
     )
-    pdf.para(residents, size=7, colour=GREY)
+    # a layer named with an abbreviation ("Road KSI") is spelt out: the profile has no data-sources table
+    glossary = "".join(
+        f" · {r.label}: {config.layers()[r.layer].description}"
+        for r in profile.rates
+        if ABBREVIATION.search(r.label) and r.layer in config.layers()
+    )
+    pdf.para(residents + glossary, size=7, colour=GREY)
 
     pdf.para("Month by month", size=10, style="B", colour=NAVY)
     pdf.image_png(profile.trend_png)
@@ -500,6 +531,7 @@ def render_ward_profile(profile: WardProfile) -> bytes:
         (80, 30, 30, 40),
         align=("LEFT", "RIGHT", "RIGHT", "LEFT"),
         size=7.5,
+        padding=PROFILE_PADDING,
     )
 
     pdf.para("Hotspots in the ward", size=10, style="B", colour=NAVY)
@@ -518,6 +550,14 @@ def render_ward_profile(profile: WardProfile) -> bytes:
             ],
             (8, 72, 22, 38, 40),
             size=7.5,
+            padding=PROFILE_PADDING,
+        )
+        trends = trend_key(h.trend for h in profile.hotspots.rows)
+        pdf.para(
+            "Hexagons with a significant concentration of incidents (all layers, harm-weighted), hottest "
+            f"first; a busy street can hold several. {trends}",
+            size=7,
+            colour=GREY,
         )
     pdf.para("Clear Hold Build areas", size=10, style="B", colour=NAVY)
     if _section_note(pdf, profile.areas, "No Clear Hold Build area overlaps the ward."):

@@ -4,8 +4,8 @@ Why: a count of 1 to 4 in a small area can point to an identifiable person or ho
 burgled home). Public outputs therefore show such counts as "fewer than 5" (the threshold comes from
 ``[suppression] public_min_count`` in ``data/settings.toml``), and also hide anything that would let a
 reader work a hidden count back out: a rate or a change built on it, or a difference against a shown
-figure. Zero is shown as 0: knowing that nothing happened identifies nobody. Partner outputs show
-everything.
+figure (so a total printed beside its parts is hidden when one of the parts is). Zero is shown as 0:
+knowing that nothing happened identifies nobody. Partner outputs show everything.
 
 Every number a pack or page prints goes through a :class:`Disclosure`, so there is exactly one place
 where the rule lives.
@@ -13,6 +13,7 @@ where the rule lives.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -23,6 +24,8 @@ AUDIENCES: tuple[Audience, ...] = ("partner", "public")
 #: The protective marking printed on every page, by audience.
 MARKINGS: dict[Audience, str] = {"partner": "Partner — OFFICIAL", "public": "Public"}
 NOT_AVAILABLE = "no data"
+#: What a public output prints for a total that would reveal a hidden part (see :meth:`Disclosure.total`).
+HIDDEN_TOTAL = "not shown"
 
 
 def parse_audience(text: str) -> Audience:
@@ -69,16 +72,22 @@ class Disclosure:
         return "–" if self.hides(count) else f"{rate:,.1f}"
 
     def change(self, change: Change | None) -> str:
-        """``+12.5% (from 1,200)``; hidden when either count is hidden (the pair would reveal it)."""
-        if change is None or change.previous is None:
+        """The change in the map's words and the partnership's arrows (:attr:`geo.rates.Change.text`, e.g.
+        "↑ 12.5% (from 1,200)"), so a pack and the app say it the same way; hidden when either count is
+        hidden (the pair would reveal it)."""
+        if change is None:
             return NOT_AVAILABLE
         if self.hides(change.current) or self.hides(change.previous):
             return "not shown (small numbers)"
-        if change.percent is None:
-            return "up from 0" if change.current else "none in either"
-        if change.current == change.previous:
-            return f"no change ({change.previous:,})"
-        return f"{change.percent:+.1f}% (from {change.previous:,})"
+        return change.text
+
+    def total(self, total: int, parts: Iterable[int]) -> str:
+        """A total printed beside its parts (a hotspot's layers, an action-day location's categories):
+        hidden as well when any part is hidden, because the total minus the parts shown would give the
+        hidden part back."""
+        if any(self.hides(part) for part in parts):
+            return HIDDEN_TOTAL
+        return self.count(total)
 
     def direction(self, arrow: str, current: int | None, previous: int | None) -> str:
         """The arrow, unless it is built on a hidden count (an arrow from 3 to 0 says too much)."""

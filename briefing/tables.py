@@ -8,13 +8,14 @@ incidents than the threshold are already left out by :mod:`briefing.packs`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import config
 from briefing.headlines import HeadlineRow, Headlines
 from briefing.model import ActionDayRow, AreaRow, HotspotRow
 from briefing.suppression import Disclosure
 from briefing.text import clip
+from geo.trends import PATTERN_RULES
 
 HEADLINE_COLUMNS = (
     "Measure",
@@ -70,10 +71,25 @@ def hotspot_cells(row: HotspotRow, layer_ids: Sequence[str], disclosure: Disclos
         location,
         clip(row.ward),
         *(disclosure.count(row.counts.get(lid, 0)) for lid in layer_ids),
-        disclosure.count(row.total),
+        disclosure.total(row.total, row.counts.values()),
         row.confidence.replace("Hot spot, ", "").replace(" confidence", ""),
         row.trend or "–",
     ]
+
+
+def trend_key(trends: Iterable[str]) -> str:
+    """The trend words used in a table, each in plain words (from :data:`geo.trends.PATTERN_RULES`, as
+    on the app's Method page), e.g. "Trend: Persistent hot spot = hot in at least 90% of ...".
+
+    Why: "Persistent" or "Sporadic" are terms of the emerging-hot-spot method; a partner reading a
+    printed table should not need the app to know what they mean.
+    """
+    meanings = [
+        f"{trend} = {PATTERN_RULES[pattern]}"
+        for trend in dict.fromkeys(trends)
+        if (pattern := trend.removesuffix(" hot spot")) in PATTERN_RULES
+    ]
+    return f"Trend: {'; '.join(meanings)}." if meanings else ""
 
 
 AREA_COLUMNS = (
@@ -111,7 +127,8 @@ def action_day_columns(disclosure: Disclosure) -> list[str]:
 def action_day_cells(row: ActionDayRow, disclosure: Disclosure) -> list[str]:
     """One location as text. Partners also get its centre (latitude, longitude) under the street name."""
     mix = "; ".join(f"{clip(label, 60)}: {disclosure.count(n)}" for label, n in row.counts.items())
-    behind = f"{disclosure.count(row.incidents)} ({mix})" if mix else disclosure.count(row.incidents)
+    total = disclosure.total(row.incidents, row.counts.values())
+    behind = f"{total} ({mix})" if mix else total
     location = clip(row.location) or "(no street named)"
     cells = [str(row.number), row.preset, location, clip(row.ward), behind]
     if disclosure.public:

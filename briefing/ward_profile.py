@@ -93,7 +93,7 @@ def build_ward_profile(ctx: PackContext, ward: str, audience: Audience, produced
         people=people,
         categories=categories,
         trend_png=chart_png(
-            ctx, place, period, disclosure, 12, highlight=False, cols=5, panel_height_in=1.45
+            ctx, place, period, disclosure, 12, highlight=False, cols=5, panel_height_in=1.35
         ),
         hotspots=hotspots,
         areas=area_section(ctx, place, listed_areas(ctx, place, disclosure), disclosure),

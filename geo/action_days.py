@@ -18,8 +18,9 @@ The rules, written down:
 4. **Spread.** Places are taken in score order (ties by cell id, so the answer never changes between
    runs) and a place is skipped when its centre is nearer than the minimum distance to a place already
    taken (great-circle distance). This stops after N places or when none are left.
-5. **Street.** The most common street name among the place's incidents (police.uk's "On or near"
-   dropped; ties alphabetical); the ward is the one holding most of the place's incidents.
+5. **Street and ward.** The most common street name among the place's incidents (police.uk's "On or
+   near" dropped; ties alphabetical). The ward is the one the Map and Hotspots pages name the hexagon
+   after: the ward of the chosen area holding the cell's centre (:func:`geo.grid.cell_wards`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import h3
 import numpy as np
@@ -38,6 +40,7 @@ from shapely.geometry.base import BaseGeometry
 
 import config
 from geo.boundaries import Wards
+from geo.grid import cell_wards
 from geo.rates import Period
 from store import Store
 from store.queries import Filters
@@ -201,6 +204,37 @@ def _why(
     )
 
 
+class _Place(NamedTuple):
+    """A place the spread rule kept: its cell, score, pin position and incidents."""
+
+    cell: int
+    score: float
+    lat: float
+    lon: float
+    incidents: pd.DataFrame
+
+
+def _spread(incidents: pd.DataFrame, area: BaseGeometry, n: int, min_distance_m: float) -> list[_Place]:
+    """Rules 2-4: up to ``n`` places, highest score first, each at least ``min_distance_m`` from the rest."""
+    scores = (
+        incidents.groupby("cell")["weight"]
+        .sum()
+        .reset_index()
+        .sort_values(["weight", "cell"], ascending=[False, True])
+    )
+    groups = dict(tuple(incidents.groupby("cell")))
+    chosen: list[_Place] = []
+    for cell, score in zip(scores["cell"], scores["weight"], strict=True):
+        lat, lon = _centre(groups[cell], area)
+        taken = np.array([(p.lat, p.lon) for p in chosen]).reshape(-1, 2)
+        if chosen and distance_m(lat, lon, taken[:, 0], taken[:, 1]).min() < min_distance_m:
+            continue
+        chosen.append(_Place(int(cell), float(score), lat, lon, groups[cell]))
+        if len(chosen) == n:
+            break
+    return chosen
+
+
 def pick(
     incidents: pd.DataFrame,
     *,
@@ -210,60 +244,47 @@ def pick(
     wards: Wards,
     n: int,
     min_distance_m: float,
+    district: str | None = None,
+    ward: str | None = None,
 ) -> list[Location]:
-    """Rules 2-5 on weighted incidents (columns cell, lat, lon, street, ward_code, weight, label)."""
+    """Rules 2-5 on weighted incidents (columns cell, lat, lon, street, weight, label).
+
+    ``district`` or ``ward`` (a code) is the area the incidents were chosen from, as given to
+    :func:`geo.grid.study_grid`: a place is named after one of that area's wards, as the grid names it.
+    """
     if n < 1:
         raise ValueError("ask for at least one location")
     if min_distance_m < 0:
         raise ValueError("the minimum distance cannot be negative")
     if incidents.empty:
         return []
-    scores = (
-        incidents.groupby("cell")["weight"]
-        .sum()
-        .reset_index()
-        .sort_values(["weight", "cell"], ascending=[False, True])
+    places = _spread(incidents, area, n, min_distance_m)
+    ward_of = cell_wards(
+        wards, np.array([p.cell for p in places], dtype=np.uint64), district=district, ward=ward
     )
-    groups = dict(tuple(incidents.groupby("cell")))
-    chosen: list[Location] = []
-    taken_lat: list[float] = []
-    taken_lon: list[float] = []
-    for cell, score in zip(scores["cell"], scores["weight"], strict=True):
-        group = groups[cell]
-        lat, lon = _centre(group, area)
-        if (
-            taken_lat
-            and distance_m(lat, lon, np.array(taken_lat), np.array(taken_lon)).min() < min_distance_m
-        ):
-            continue
-        tally = group["label"].value_counts()
+    locations: list[Location] = []
+    for rank, (place, w) in enumerate(zip(places, ward_of, strict=True), start=1):
+        tally = place.incidents["label"].value_counts()
         counts = {label: int(tally[label]) for label in sorted(tally.index, key=lambda k: (-tally[k], k))}
-        ward_tally = group["ward_code"].value_counts()
-        ward_code = sorted(ward_tally[ward_tally == ward_tally.max()].index)[0]
-        rank = len(chosen) + 1
-        total = int(len(group))
-        score = round(float(score), 6)
-        chosen.append(
+        total = int(len(place.incidents))
+        score = round(place.score, 6)
+        locations.append(
             Location(
                 rank=rank,
-                cell=h3.int_to_str(int(cell)),
-                lat=round(lat, 6),
-                lon=round(lon, 6),
-                street=street_name(group["street"]),
-                ward_code=ward_code,
-                ward_name=wards.name_by_code.get(ward_code, ward_code),
-                district=wards.district_by_code.get(ward_code, ""),
+                cell=h3.int_to_str(place.cell),
+                lat=round(place.lat, 6),
+                lon=round(place.lon, 6),
+                street=street_name(place.incidents["street"]),
+                ward_code=wards.codes[w],
+                ward_name=wards.names[w],
+                district=wards.districts[w],
                 score=score,
                 incidents=total,
                 counts=counts,
                 why=_why(rank, total, counts, score, period, area_name, min_distance_m),
             )
         )
-        taken_lat.append(lat)
-        taken_lon.append(lon)
-        if len(chosen) == n:
-            break
-    return chosen
+    return locations
 
 
 def weighted_incidents(
@@ -283,7 +304,7 @@ def weighted_incidents(
         layers=layers, start=period.start, end=period.end, district=district, ward=ward
     ).where()
     frame = store.query(
-        f"SELECT layer, category, lat, lon, street, ward_code, h3_r{resolution} AS cell FROM incidents "
+        f"SELECT layer, category, lat, lon, street, h3_r{resolution} AS cell FROM incidents "
         f"WHERE {where} ORDER BY layer, source_id",
         params,
     )
@@ -371,5 +392,7 @@ def plan(
         wards=wards,
         n=n,
         min_distance_m=min_distance_m,
+        district=district,
+        ward=ward,
     )
     return ActionPlan(area_name, period, weights, weights_name, min_distance_m, tuple(locations))

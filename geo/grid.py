@@ -12,6 +12,7 @@ raise the mean and hide real concentrations. The rules:
 * **Ward of a cell.** The ward containing the cell's centre; an edge cell whose centre lies outside the
   boundary belongs to the nearest ward of the area. A centre on a shared ward border goes to the ward
   listed first, as :meth:`geo.boundaries.Wards.assign` does for points. The district is the ward's.
+  :func:`cell_wards` applies this rule to any cells (the action-day picker names its places with it).
 * **Share inside.** Each cell records how much of its area lies inside the boundary. Edge cells hold
   fewer incidents simply because part of them is outside; :mod:`geo.gistar` uses this so that the edge
   of the map is not mistaken for a cold spot.
@@ -145,12 +146,7 @@ def study_grid(wards: Wards, res: int, *, district: str | None = None, ward: str
     """
     area = wards.geometry_of(district=district, ward=ward)
     cells = covering_cells(area, res)
-    if ward is not None:
-        members = np.array([wards.codes.index(ward)])
-    else:
-        members = np.array([i for i, d in enumerate(wards.districts) if district is None or d == district])
-    lat, lon = cell_centres(cells)
-    ward_idx = members[_nearest(np.asarray(wards.geometries, dtype=object)[members], lat, lon)]
+    ward_idx = cell_wards(wards, cells, district=district, ward=ward)
     return StudyGrid(
         res=res,
         cells=cells,
@@ -159,6 +155,25 @@ def study_grid(wards: Wards, res: int, *, district: str | None = None, ward: str
         districts=np.asarray(wards.districts, dtype=object)[ward_idx],
         inside_share=inside_share(cells, area),
     )
+
+
+def cell_wards(
+    wards: Wards, cells: np.ndarray, *, district: str | None = None, ward: str | None = None
+) -> np.ndarray:
+    """Position in ``wards`` of the ward each cell (uint64) belongs to: the grid's rule, without a grid.
+
+    The rule (see the module docstring) is the ward holding the cell's centre, else the nearest ward,
+    choosing only among the wards of the area asked for (a ward code, a district, or neither for the whole
+    study area), exactly as :func:`study_grid` names its cells. Every page, pack and export that names a
+    hexagon's ward goes through here, so one hexagon never carries two ward names (a rule such as "the
+    ward with most of its incidents" would change with the filters).
+    """
+    if ward is not None:
+        members = np.array([wards.codes.index(ward)])
+    else:
+        members = np.array([i for i, d in enumerate(wards.districts) if district is None or d == district])
+    lat, lon = cell_centres(cells)
+    return members[_nearest(np.asarray(wards.geometries, dtype=object)[members], lat, lon)]
 
 
 def cell_polygons(cells: np.ndarray) -> np.ndarray:

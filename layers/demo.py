@@ -279,11 +279,11 @@ def build_demo_store(path: str | Path, *, years: int, seed: int, end_month: str)
     path = Path(path)
     wards = load_wards()
     frame = generate(wards, years=years, seed=seed, end_month=end_month)
-    tmp = path.with_name(path.name + ".building")
-    for stale in (tmp, tmp.with_name(tmp.name + ".wal")):
+    building = Store(path.with_name(path.name + ".building"))
+    for stale in (building.path, building.wal_path):
         stale.unlink(missing_ok=True)
     result = ingest(
-        Store(tmp),
+        building,
         frame.drop(columns="generated_ward"),
         wards,
         source="demo",
@@ -294,6 +294,6 @@ def build_demo_store(path: str | Path, *, years: int, seed: int, end_month: str)
     )
     if result.outside_rows.size or result.outcome.added != len(frame):
         raise RuntimeError("demo generation placed incidents outside the wards or produced duplicate ids")
-    Path(str(path) + ".wal").unlink(missing_ok=True)
-    os.replace(tmp, path)
+    Store(path).wal_path.unlink(missing_ok=True)
+    os.replace(building.path, path)
     return {layer: int(n) for layer, n in frame.groupby("layer", sort=False)["layer"].size().items()}

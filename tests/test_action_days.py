@@ -29,6 +29,7 @@ from geo.action_days import (
     street_name,
 )
 from geo.boundaries import Wards
+from geo.grid import study_grid
 from geo.rates import Period
 from layers.ingest import current_wards
 from store import Store
@@ -43,14 +44,13 @@ WARDS = Wards(
 JAN = Period(date(2025, 1, 1), date(2025, 1, 31))
 
 
-def _row(lat: float, lon: float, weight: float, label: str, street: str, ward: str = "A") -> dict:
+def _row(lat: float, lon: float, weight: float, label: str, street: str) -> dict:
     cell = h3.str_to_int(h3.latlng_to_cell(lat, lon, 9))
     return {
         "cell": np.uint64(cell),
         "lat": lat,
         "lon": lon,
         "street": street,
-        "ward_code": ward,
         "weight": weight,
         "label": label,
     }
@@ -74,7 +74,7 @@ def test_worked_example_by_hand() -> None:
     p.append(_row(53.6504, -1.7800, 2, "Burglary", "on or near Market Street"))
     q = [_row(53.6500, -1.7750, 1, "Drugs", "Mill Lane")] * 4
     r = [_row(53.6500, -1.7650, 1, "Robbery", "Bank Street")] * 3
-    s = [_row(53.6500, -1.7500, 1, "Robbery", "Carr Lane", ward="B")] * 3
+    s = [_row(53.6500, -1.7500, 1, "Robbery", "Carr Lane")] * 3
     incidents = pd.DataFrame(p + q + r + s)
     assert incidents.loc[:3, "cell"].nunique() == 1  # P's four points share one cell
     assert incidents.loc[4, "cell"] != incidents.loc[0, "cell"]
@@ -96,6 +96,7 @@ def test_worked_example_by_hand() -> None:
     )
     r_cell, s_cell = (h3.latlng_to_cell(53.65, lon, 9) for lon in (-1.7650, -1.7500))
     assert [loc.cell for loc in got[1:]] == sorted([r_cell, s_cell])
+    assert {loc.cell: loc.ward_name for loc in got[1:]} == {r_cell: "Alpha", s_cell: "Beta"}
     assert all(loc.score == 3 for loc in got[1:])
     assert "Mill Lane" not in {loc.street for loc in got}
     assert got[1].why.endswith("at least 400 m from those ranked above.")
@@ -112,10 +113,40 @@ def test_centre_outside_the_area_moves_to_the_nearest_incident() -> None:
     # two incidents on either side of a notch: their mean falls outside an L-shaped area
     area = shapely.union_all([box(0, 0, 2, 1), box(0, 0, 1, 2)])
     incidents = pd.DataFrame([_row(0.5, 1.9, 1, "Drugs", "X"), _row(1.9, 0.5, 1, "Drugs", "X")])
-    incidents["cell"] = np.uint64(1)  # one place
+    incidents["cell"] = incidents["cell"].iloc[0]  # one place
     (loc,) = pick(incidents, area=area, area_name="L", period=JAN, wards=WARDS, n=1, min_distance_m=0)
     assert shapely.intersects_xy(area, loc.lon, loc.lat)
     assert (loc.lat, loc.lon) in {(0.5, 1.9), (1.9, 0.5)}
+
+
+def test_a_place_is_named_after_the_ward_holding_its_cell_centre() -> None:
+    """The grid's rule, not "the ward with most of its incidents": a hexagon whose centre is in Alpha is
+    Alpha's even when three of its four incidents lie over the border in Beta, as on the Map page."""
+    cell = h3.latlng_to_cell(53.65, -1.78, 9)
+    lat, lon = h3.cell_to_latlng(cell)
+    border = lon + 0.0002  # about 13 m east of the centre, well inside the hexagon
+    wards = Wards(
+        codes=("A", "B"),
+        names=("Alpha", "Beta"),
+        districts=("North", "North"),
+        geometries=(box(-1.80, 53.63, border, 53.67), box(border, 53.63, -1.72, 53.67)),
+        source="test",
+    )
+    rows = [_row(lat, lon - 0.0004, 1, "Drugs", "X")] + [_row(lat, lon + 0.0006, 1, "Drugs", "X")] * 3
+    incidents = pd.DataFrame(rows)
+    assert incidents["cell"].nunique() == 1 and h3.int_to_str(int(incidents["cell"].iloc[0])) == cell
+    assert wards.assign(incidents["lat"], incidents["lon"]).tolist() == [0, 1, 1, 1]
+    (loc,) = pick(
+        incidents, area=wards.area, area_name="North", period=JAN, wards=wards, n=1, min_distance_m=0
+    )
+    assert (loc.ward_code, loc.ward_name, loc.district) == ("A", "Alpha", "North")
+    grid = study_grid(wards, 9)
+    assert grid.ward_codes[grid.index_of(incidents["cell"].to_numpy()[:1])[0]] == "A"
+    # asked for Beta alone, the same hexagon is Beta's: the grid of a ward names every cell after it
+    (in_beta,) = pick(
+        incidents, area=wards.area, area_name="Beta", period=JAN, wards=wards, n=1, min_distance_m=0, ward="B"
+    )
+    assert in_beta.ward_name == "Beta"
 
 
 def test_weights_category_rule_beats_layer_rule() -> None:
@@ -154,7 +185,8 @@ def test_street_name_ignores_blanks() -> None:
 
 
 @pytest.mark.parametrize(
-    ("preset", "district", "ward"), [("police", "Huddersfield", None), ("environment", None, "E05001398")]
+    ("preset", "district", "ward"),
+    [("police", "Huddersfield", None), ("environment", None, "E05001398"), ("fire", None, None)],
 )
 def test_picker_rules_on_the_demo(
     demo_store: Store, preset: str, district: str | None, ward: str | None
@@ -176,9 +208,18 @@ def test_picker_rules_on_the_demo(
     locs = result.locations
     assert len(locs) == 8
     area = wards.geometry_of(district=district, ward=ward)
+    grid = study_grid(wards, 9, district=district, ward=ward)  # the Map and Hotspots pages' grid
+    positions = grid.index_of(np.array([h3.str_to_int(loc.cell) for loc in locs], dtype=np.uint64))
+    assert (positions >= 0).all()
+    assert [loc.ward_code for loc in locs] == grid.ward_codes[positions].tolist()  # one hexagon, one ward
+    assert [loc.ward_name for loc in locs] == grid.ward_names[positions].tolist()
     for loc in locs:  # within the chosen area
         assert shapely.intersects_xy(area, loc.lon, loc.lat)
-        assert (loc.district == district) if district else (loc.ward_code == ward)
+        assert loc.district == wards.district_by_code[loc.ward_code]
+        if district:
+            assert loc.district == district
+        if ward:
+            assert loc.ward_code == ward
         assert loc.street and loc.why.startswith(f"{loc.incidents} incident")
         assert sum(loc.counts.values()) == loc.incidents
     for a, b in itertools.combinations(locs, 2):  # at least the set distance apart

@@ -6,11 +6,12 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from matplotlib.font_manager import FontProperties
 
 import config
-from briefing.charts import seasonal_profile
+from briefing.charts import seasonal_profile, wrap_to_width
 from briefing.headlines import direction, parse_target, rag, target_for_period, targets
-from briefing.maps import nice_scale_length
+from briefing.maps import merge_pins, nice_scale_length
 from briefing.periods import Quarter, last_complete_quarter, quarters_between, trailing_months
 from briefing.suppression import Disclosure, parse_audience
 from briefing.text import MAX_CHARS, clip, for_matplotlib
@@ -161,9 +162,20 @@ def test_public_hides_anything_that_would_reveal_a_small_count() -> None:
     assert public.direction("↓", 3, 10) == ""
     assert public.figure(1.2, 4) == "fewer than 5"
     assert not public.shows_cell(4) and public.shows_cell(5)
-    assert public.change(Change(12, 10)) == "+20.0% (from 10)"
+    assert public.change(Change(12, 10)) == "↑\u00a020.0% (from\u00a010)"  # the map's words
+    assert public.change(Change(12, 10)) == Change(12, 10).text
+    assert public.change(Change(5, 0)) == "↑\u00a0from\u00a00"  # nothing before is not a small number
+    assert public.change(Change(3, 0)) == "not shown (small numbers)"
+    assert public.change(Change(0, 0)) == "→ none in either period"
+    assert public.change(Change(7, None)) == "no data for the previous period"
+    assert public.change(None) == "no data"
     partner = Disclosure("partner", 5)
-    assert partner.change(Change(3, 10)) == "-70.0% (from 10)"
+    assert partner.change(Change(3, 10)) == "↓\u00a070.0% (from\u00a010)"
+    assert partner.change(Change(3, 3)) == "→\u00a0no change (both\u00a03)"
+    # a total beside its parts: 247 minus the parts shown would give a hidden 1 away
+    assert public.total(247, [213, 25, 8, 1, 0]) == "not shown"
+    assert public.total(247, [213, 25, 9, 0]) == "247"
+    assert partner.total(247, [213, 25, 8, 1, 0]) == "247"
     assert partner.shows_cell(1)
 
 
@@ -204,3 +216,17 @@ def test_seasonal_profile_averages_whole_years_only() -> None:
 @pytest.mark.parametrize(("span", "length"), [(12_000, 2000), (30_000, 5000), (4_000, 500), (900, 100)])
 def test_scale_bar_lengths_are_round(span: float, length: float) -> None:
     assert nice_scale_length(span) == length
+
+
+def test_action_day_pins_that_would_overlap_share_one_pin() -> None:
+    # 4 and 7 about 11 m apart (one pin "4, 7"); 9 about 1 km away keeps its own
+    pins = merge_pins([(7, 53.6450, -1.7800), (9, 53.6540, -1.7800), (4, 53.6451, -1.7800)], within_m=50)
+    assert [label for label, _, _ in pins] == ["4, 7", "9"]
+    assert len(merge_pins([(1, 53.645, -1.78), (2, 53.6451, -1.78)], within_m=5)) == 2
+
+
+def test_panel_titles_wrap_to_the_panel_width() -> None:
+    font = FontProperties(family="DejaVu Sans", weight="bold", size=6.5)
+    assert wrap_to_width("Anti-social behaviour", font, 73) == "Anti-social\nbehaviour"  # ward profile panel
+    assert wrap_to_width("Anti-social behaviour", font, 240) == "Anti-social behaviour"  # a pack's wide panel
+    assert wrap_to_width("Crime", font, 10) == "Crime"  # one word stays whole

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 from datetime import date, datetime
+from typing import Any
 
 import folium
 import streamlit as st
@@ -21,7 +22,6 @@ from briefing.text import clip
 from geo.action_days import (
     ActionPlan,
     PickerDefaults,
-    Weight,
     describe_weights,
     layer_weights,
     load_presets,
@@ -59,31 +59,11 @@ PIN_CSS = """<style>
 
 
 @st.cache_data(show_spinner="Picking locations...", max_entries=32)
-def _plan(
-    path: str,
-    version: str,
-    weights: tuple[Weight, ...],
-    weights_name: str,
-    period: Period,
-    n: int,
-    min_distance_m: float,
-    resolution: int,
-    district: str | None,
-    ward: str | None,
-    _wards: Wards,
-) -> ActionPlan:
-    return plan(
-        Store(path),
-        _wards,
-        weights=weights,
-        weights_name=weights_name,
-        period=period,
-        n=n,
-        min_distance_m=min_distance_m,
-        resolution=resolution,
-        district=district,
-        ward=ward,
-    )
+def _plan(path: str, version: str, _wards: Wards, **request: Any) -> ActionPlan:
+    """:func:`geo.action_days.plan`, kept per store version and request: Streamlit hashes each keyword
+    argument by name and value, so the request needs no copy of ``plan``'s parameter list here. The
+    wards are not hashed (the leading ``_``): the store path and version determine them."""
+    return plan(Store(path), _wards, **request)
 
 
 # ---- exports ---------------------------------------------------------------------------------------------
@@ -244,7 +224,7 @@ def render() -> None:
         st.info("Give at least one layer a weight above 0.")
         return
     result = _plan(
-        str(store.path), common.store_version(store), resolution=defaults.resolution, _wards=wards, **args
+        str(store.path), common.store_version(store), wards, resolution=defaults.resolution, **args
     )
     synthetic = bool(common.synthetic_layers(store))
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -95,19 +94,6 @@ def ensure_store() -> Store:
     return store
 
 
-def _file_signature(path: Path) -> tuple[tuple[int, int] | None, ...]:
-    """Modification time and size of the store file and its write-ahead log (None where absent)."""
-    signature = []
-    for file in (path, path.with_name(path.name + ".wal")):
-        try:
-            info = file.stat()
-        except FileNotFoundError:
-            signature.append(None)
-        else:
-            signature.append((info.st_mtime_ns, info.st_size))
-    return tuple(signature)
-
-
 @st.cache_data(show_spinner=False, max_entries=16)
 def _version(path: str, signature: tuple) -> str:
     return Store(path).version()
@@ -120,7 +106,7 @@ def store_version(store: Store) -> str:
     per run; the data cannot change without the file or its write-ahead log changing, so the answer is
     kept for as long as their modification times and sizes stay the same.
     """
-    return _version(str(store.path), _file_signature(store.path))
+    return _version(str(store.path), store.file_signature())
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
