@@ -52,7 +52,3 @@ def cell_columns(lat: np.ndarray, lon: np.ndarray) -> dict[str, np.ndarray]:
     """``{"h3_r7": ..., ..., "h3_r10": ...}`` for the store's incident table."""
     finest = points_to_cells(lat, lon, FINEST)
     return {f"h3_r{r}": finest if r == FINEST else parent_cells(finest, r) for r in RESOLUTIONS}
-
-
-def cell_to_str(cell: int) -> str:
-    return h3.int_to_str(int(cell))
