@@ -75,9 +75,10 @@ def prepare_map_assets(base_url_path: str) -> None:
 
 def main() -> None:
     prepare_map_assets(st.get_option("server.baseUrlPath") or "")
-    store = common.ensure_store()
     page = st.navigation(PAGES)
     st.sidebar.caption("Kirklees Communities Partnership · place-based hotspot mapping")
+    common.data_switch()
+    store = common.ensure_store()
     common.synthetic_banner(store)
     page.run()
     common.footer()

@@ -11,6 +11,9 @@ rules can be read and tested on their own:
   scaled the same way. A target measured in casualties counts the ``casualties`` column, not collisions.
 * **RAG**: Green at or below the target, Amber above it by no more than the margin in
   ``data/briefing.toml``, Red beyond. No target, or no figure, gives no rating.
+* **Not measured**: a row whose layer and categories no stored record carries (nuisance ASB with only
+  police.uk's untyped ASB loaded; a measure of a layer never loaded) reads "not measured: needs ..."
+  (:func:`geo.measurable.not_measured`) and has no count, change, RAG or arrow - never a 0 that reads Green.
 * **Direction** compares with the same quarter last year - like with like for the season - and shows
   → when the change is within the tolerance in ``data/briefing.toml``; the partnership's arrows are a
   status, and a 0.4% wobble is not a rise.
@@ -34,8 +37,10 @@ from briefing.periods import Quarter
 from briefing.places import Place, casualties, tally
 from briefing.settings import briefing_settings
 from briefing.sources import LayerSource
+from geo.measurable import loaded_categories, not_measured
 from geo.rates import Change, Period, Population, rate_per_1000
 from store import Store
+from store.queries import categories
 
 Rag = Literal["Green", "Amber", "Red"]
 _DOWN_RE = re.compile(r"^\s*down\s+([\d,.]+)\s+a\s+year\s*$", re.IGNORECASE)
@@ -168,14 +173,18 @@ class HeadlineRow:
     target: float | None
     rag: Rag | None
     direction: str
+    #: "not measured: needs ...": no loaded record carries the row's categories (no count, RAG or arrow)
+    not_measured: str | None = None
+    #: months without data in (this quarter, the same quarter last year, the previous quarter)
+    missing: tuple[int, int, int] = (0, 0, 0)
 
     @property
     def change_year(self) -> Change | None:
-        return None if self.count is None else Change(self.count, self.last_year)
+        return None if self.count is None else Change(self.count, self.last_year, self.missing[1])
 
     @property
     def change_quarter(self) -> Change | None:
-        return None if self.count is None else Change(self.count, self.last_quarter)
+        return None if self.count is None else Change(self.count, self.last_quarter, self.missing[2])
 
 
 @dataclass(frozen=True)
@@ -240,17 +249,21 @@ def headline_rows(
             lid: {k: casualties(store, place, place.filters(p, layers=(lid,))) for k, p in periods.items()}
             for lid in casualty_layers
         }
+        loaded = loaded_categories(categories(store))  # what the stored records carry (geo.measurable)
     population = place.population(dict(populations))
     people = population.people if population else None
     share = borough_share(place, populations, all_wards)
 
     def build(label: str, layer: str, measure: Target | None, is_measure: bool) -> HeadlineRow:
-        source = sources[layer]
-        if measure is not None and measure.counts_casualties:
+        source = sources.get(layer)
+        missing = not_measured(layer, None if measure is None else measure.categories, loaded)
+        if measure is not None and measure.counts_casualties and layer in people_hurt:
             raw = people_hurt[layer]
         else:
             raw = _values(frames, layer, None if measure is None else measure.categories)
-        value = {k: (raw[k] if source.covers(p) else None) for k, p in periods.items()}
+        measured = source is not None and not missing
+        gaps = {k: (source.missing(p) if source is not None else p.months) for k, p in periods.items()}
+        value = {k: (raw[k] if measured and not gaps[k] else None) for k, p in periods.items()}
         target = (
             None
             if measure is None
@@ -269,11 +282,14 @@ def headline_rows(
             target=target,
             rag=rag(value["now"], target, margin),
             direction=direction(value["now"], value["last_year"], stable),
+            not_measured=missing,
+            missing=(gaps["now"], gaps["last_year"], gaps["last_quarter"]),
         )
 
     rows: list[HeadlineRow] = []
     for lid, spec in config.layers().items():
-        if lid not in sources:
+        if lid not in sources:  # no data at all: its measures say what they need (no layer line)
+            rows.extend(build(m.measure, lid, m, False) for m in measures if m.layer == lid)
             continue
         whole = next((m for m in measures if m.layer == lid and m.whole_layer), None)
         rows.append(build(spec.label, lid, whole, False))

@@ -91,7 +91,7 @@ class RateRow:
 
     layer: str
     label: str
-    count: int
+    count: int | None  # None: the layer has no data for some month of the period (never read as 0)
     rate: float | None
     district_rate: float | None
     borough_rate: float | None
@@ -152,6 +152,8 @@ class Pack:
     action_day_method: str
     caveats: tuple[tuple[str, str], ...]
     layer_labels: dict[str, str] = field(default_factory=dict)
+    #: measure -> baseline text with the figures counted from real data (:mod:`briefing.baselines`)
+    baselines: dict[str, str] = field(default_factory=dict)
 
     @property
     def synthetic(self) -> bool:

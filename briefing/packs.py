@@ -24,26 +24,29 @@ import pandas as pd
 
 import config
 from briefing.areas import area_rows, find_area, outlines, overlapping, register_place
+from briefing.baselines import measure_baselines
 from briefing.charts import chart_window, layer_series, trend_charts
 from briefing.headlines import headline_rows
 from briefing.maps import MapContent, focus_bounds, place_map
 from briefing.model import ActionDayRow, HotspotRow, Pack, Section
 from briefing.pdf import render_pack
-from briefing.periods import Quarter, last_complete_quarter
+from briefing.periods import Quarter
 from briefing.places import Place, district_place, tally_monthly, ward_place
 from briefing.settings import briefing_settings, caveats, public_threshold
-from briefing.sources import LayerSource, earliest_month, latest_month, layer_sources
+from briefing.sources import LayerSource, coverage_of, earliest_month, latest_month, layer_sources
 from briefing.suppression import Audience, Disclosure
 from geo import action_days, chb
 from geo.boundaries import Wards
+from geo.coverage import Coverage
 from geo.grid import study_grid
 from geo.harm import default_weights
 from geo.hotspots import hotspots_from_store
+from geo.measurable import combinable, loaded_categories
 from geo.rates import Period, Population
 from layers.ingest import current_wards
 from layers.population import ward_populations
 from store import Store
-from store.queries import Filters
+from store.queries import Filters, categories
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,6 +73,11 @@ class PackContext:
             return cls(store, current_wards(store), ward_populations(store), sources)
 
     @cached_property
+    def baselines(self) -> dict[str, str]:
+        """Each measure's baseline text with the figures counted from real data, read once per batch."""
+        return measure_baselines(self.store)
+
+    @cached_property
     def register(self) -> chb.Register:
         """The Clear Hold Build register, computed on first use and shared by every pack of the batch."""
         return chb.build_register(self.store, self.wards, chb.load_settings())
@@ -82,16 +90,39 @@ class PackContext:
     def first_month(self) -> date:
         return earliest_month(self.sources)
 
+    @property
+    def coverage(self) -> Coverage:
+        return coverage_of(self.sources)
+
+    def quarters(self) -> list[Quarter]:
+        """Every quarter some layer has data for, newest first: the quarters a pack can be built for."""
+        quarters: list[Quarter] = []
+        quarter = Quarter.containing(self.latest_month)
+        while quarter.period.end >= self.first_month:
+            if self.coverage.any_in(quarter.period):
+                quarters.append(quarter)
+            quarter = quarter.previous()
+        return quarters
+
     def default_quarter(self) -> Quarter:
-        """The last complete quarter of data (the pack default)."""
-        return last_complete_quarter(self.latest_month)
+        """The pack default: the newest quarter some layer covers completely, else the newest with any data.
+
+        A quarter still being loaded (two of its three months in) would compare two months with three, so
+        a complete one is preferred; a store holding only part of a quarter still gets a pack, which says
+        which months it has.
+        """
+        quarters = self.quarters()
+        complete = [q for q in quarters if any(s.covers(q.period) for s in self.sources.values())]
+        return (complete or quarters)[0]
 
     def check_quarter(self, quarter: Quarter) -> None:
-        """A clear error when no layer has data for the whole quarter (a pack of zeros would mislead)."""
-        if not any(s.covers(quarter.period) for s in self.sources.values()):
+        """A clear error when no layer has data for any month of the quarter (a pack of zeros would
+        mislead); a partly covered quarter is allowed, and the pack says which months it has."""
+        if not self.coverage.any_in(quarter.period):
             raise ValueError(
-                f"no data covers {quarter.label}: the store holds {self.first_month:%b %Y} to "
-                f"{self.latest_month:%b %Y}; the last complete quarter is {self.default_quarter().code}"
+                f"no data was loaded for any month of {quarter.label}; data is loaded for "
+                f"{self.first_month:%b %Y} to {self.latest_month:%b %Y}, and the newest quarter with data "
+                f"is {self.default_quarter().code}"
             )
 
 
@@ -120,6 +151,12 @@ def ward_places(ctx: PackContext, districts: Iterable[str] | None = None) -> lis
 # ---- sections ----------------------------------------------------------------------------------------
 
 
+def combined_layers(ctx: PackContext) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The layers with data that a figure adding layers together uses, and a note per layer left out
+    because another holds the same reports (:func:`geo.measurable.combinable`: never counted twice)."""
+    return combinable((lid for lid in config.layers() if lid in ctx.sources), ctx.sources)
+
+
 def _months(period: Period) -> tuple[pd.Period, pd.Period]:
     return pd.Period(period.start, freq="M"), pd.Period(period.end, freq="M")
 
@@ -132,10 +169,11 @@ def hotspot_section(
     res = config.settings()["map"]["local_resolution"]
     k = int(options["hotspot_k"])
     first, last = _months(period)
+    layer_ids, left_out = combined_layers(ctx)
     # the Hotspots page's own path, with all layers on, "Harm-weighted" and the monthly trend
     result = hotspots_from_store(
         ctx.store,
-        Filters(district=place.district, ward=place.ward),
+        Filters(layers=layer_ids, district=place.district, ward=place.ward),
         study_grid(ctx.wards, res, district=place.district, ward=place.ward),
         first=first,
         last=last,
@@ -152,7 +190,6 @@ def hotspot_section(
     found = len(hot)
     hot = hot[np.array([disclosure.shows_cell(int(n)) for n in hot["count"]], dtype=bool)]
     drawn = [(int(h, 16), int(code)) for h, code in zip(hot["h3"], hot["class_code"], strict=True)]
-    layer_ids = [lid for lid in config.layers() if lid in ctx.sources]
     rows = tuple(
         HotspotRow(
             rank=i + 1,
@@ -174,12 +211,16 @@ def hotspot_section(
     method = (
         f"Hexagons of about {_cell_km2(res)} km² that are significant Getis-Ord Gi* hot spots for "
         f"{period.label}, on the harm-weighted total of all layers (weights in data/layers.toml), "
-        f"with {k} ring of neighbours and false-discovery-rate control{trend_words}. Hottest first; counts "
+        f"with {k} ring of neighbours, significance from random permutations and false-discovery-rate "
+        f"control{trend_words}. Hottest first; counts "
         "are incidents in those months. The app's Hotspots page shows the same cells with every layer on, "
         f"the harm-weighted score, resolution {res}, {k} ring and the monthly trend."
+        + "".join(f" {note}" for note in left_out)
     )
     if rows:
         note = ""
+    elif result.too_few:  # say why there are none, rather than show an empty map as if it were news
+        note = result.too_few_message
     elif found:
         note = f"Every hot spot here had fewer than {disclosure.threshold} incidents, so none is shown."
     else:
@@ -198,12 +239,13 @@ def _preset_locations(
     preset: action_days.Preset,
     defaults: action_days.PickerDefaults,
     n: int,
-) -> Sequence[action_days.Location]:
-    """The picker's locations for one preset: :func:`geo.action_days.plan` for a district or ward; for an
-    area (a set of cells) the same two steps, :func:`~geo.action_days.weighted_incidents` and
-    :func:`~geo.action_days.pick`, on the incidents in the area's cells."""
+) -> tuple[Sequence[action_days.Location], str]:
+    """The picker's locations for one preset, and its "too few incidents" sentence ('' when enough):
+    :func:`geo.action_days.plan` for a district or ward; for an area (a set of cells) the same steps,
+    :func:`~geo.action_days.weighted_incidents`, the minimum and :func:`~geo.action_days.pick`, on the
+    incidents in the area's cells."""
     if place.cells is None:
-        return action_days.plan(
+        result = action_days.plan(
             ctx.store,
             ctx.wards,
             weights=preset.weights,
@@ -214,12 +256,18 @@ def _preset_locations(
             resolution=defaults.resolution,
             district=place.district,
             ward=place.ward,
-        ).locations
+        )
+        return result.locations, result.too_few
+    checked = action_days.check_weights(preset.weights, loaded_categories(categories(ctx.store)))
     incidents = action_days.weighted_incidents(
-        ctx.store, preset.weights, period=period, resolution=place.cell_res, district=place.district
+        ctx.store, checked.weights, period=period, resolution=place.cell_res, district=place.district
     )
-    return action_days.pick(
-        incidents[incidents["cell"].isin(place.cells)],
+    inside = incidents[incidents["cell"].isin(place.cells)]
+    too_few = action_days.too_few_incidents(inside)
+    if too_few:
+        return [], too_few
+    found = action_days.pick(
+        inside,
         area=place.geometry,
         area_name=place.name,
         period=period,
@@ -228,6 +276,7 @@ def _preset_locations(
         min_distance_m=defaults.min_distance_m,
         district=place.district,
     )
+    return found, ""
 
 
 def action_day_section(
@@ -244,8 +293,9 @@ def action_day_section(
     per_preset = int(options["action_days_per_preset"])
     with ctx.store.reading():  # one connection for every preset's read (the picking is quick)
         picked = [_preset_locations(ctx, place, period, p, defaults, per_preset) for p in wanted]
+        loaded = loaded_categories(categories(ctx.store))
     rows: list[ActionDayRow] = []
-    for preset, found in zip(wanted, picked, strict=True):
+    for preset, (found, _) in zip(wanted, picked, strict=True):
         shown = [loc for loc in found if disclosure.shows_cell(loc.incidents)]
         first_number = len(rows) + 1
         rows.extend(
@@ -262,17 +312,24 @@ def action_day_section(
             )
             for i, loc in enumerate(shown)
         )
+    checks = {p.label: action_days.check_weights(p.weights, loaded) for p in wanted}
+    # a part no stored record can count, or a layer left out so nothing is counted twice, is said so
+    said = "".join(f" {name} focus, {n}." for name, c in checks.items() for n in (*c.unmeasured, *c.left_out))
     method = (
         f"The app's action-day picker run on {period.label} for each focus ("
-        + "; ".join(f"{p.label}: {action_days.describe_weights(p.weights)}" for p in wanted)
+        + "; ".join(f"{label}: {action_days.describe_weights(c.weights)}" for label, c in checks.items())
         + f"), {per_preset} locations each, at least {defaults.min_distance_m:,.0f} m apart within a focus. "
         "Numbers match the map."
+        + said
     )
-    note = (
+    public = (
         f"Public version: locations with fewer than {disclosure.threshold} incidents are left out."
         if disclosure.public
         else ""
     )
+    # a focus with too few incidents says so (the same minimum as the hot spots), never an empty list
+    too_few = [f"{preset.label} focus: {why}" for preset, (_, why) in zip(wanted, picked, strict=True) if why]
+    note = " ".join(filter(None, [*too_few, public]))
     return Section(rows=tuple(rows), note=note), method
 
 
@@ -288,15 +345,16 @@ def chart_png(
     panel_height_in: float = 1.75,
 ) -> bytes:
     """Monthly trend small multiples for the place: ``months`` months ending with ``period`` (shaded when
-    ``highlight``); the seasonal pattern is averaged over all data up to the end of ``period``."""
+    ``highlight``); the seasonal pattern is averaged over all data up to the end of ``period``. One panel
+    per layer of :func:`combined_layers`: two layers holding the same reports get one panel, not two."""
     history = (ctx.first_month, period.end.replace(day=1))
     first, last = chart_window(period.end, months)
     first = max(first, ctx.first_month)
     frame = tally_monthly(ctx.store, place, place.filters(Period(history[0], period.end)))
+    specs = config.layers()
     series = [
-        layer_series(frame, lid, spec.label, spec.colour, first, last, history)
-        for lid, spec in config.layers().items()
-        if lid in ctx.sources
+        layer_series(frame, lid, specs[lid].label, specs[lid].colour, first, last, history)
+        for lid in combined_layers(ctx)[0]
     ]
     shaded = (period.start, period.end) if highlight else None
     return trend_charts(series, shaded, disclosure, cols=cols, panel_height_in=panel_height_in)
@@ -417,7 +475,8 @@ def build_pack(
         action_days=actions,
         action_day_method=action_method,
         caveats=tuple(caveats(disclosure.threshold)),
-        layer_labels={lid: spec.label for lid, spec in config.layers().items() if lid in ctx.sources},
+        baselines=ctx.baselines,
+        layer_labels={lid: config.layers()[lid].label for lid in combined_layers(ctx)[0]},
     )
 
 

@@ -32,19 +32,21 @@ from fpdf.fonts import FontFace
 import config
 from briefing.model import SECTION_HEADINGS, Pack, Section, WardProfile
 from briefing.settings import briefing_settings
+from briefing.sources import LayerSource
 from briefing.tables import (
     AREA_COLUMNS,
-    HEADLINE_COLUMNS,
     action_day_cells,
     action_day_columns,
     area_cells,
+    headline_columns,
     headline_table,
     hotspot_cells,
     hotspot_columns,
+    not_measured_notes,
     trend_key,
 )
 from briefing.text import clip
-from geo.rates import NBSP, Change
+from geo.rates import NBSP, Change, Period, combined_basis, rate_unit, residents_text
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FAMILY = "DejaVu"
@@ -264,7 +266,7 @@ def _cover(pdf: BriefingPDF, pack: Pack) -> None:
     previous = pack.quarter.previous()
     last_year = pack.quarter.same_last_year()
     for label, value in (
-        ("Period", pack.quarter.label),
+        ("Period", pack.quarter.label + _months_with_data(pack.sources, pack.quarter.period)),
         (
             "Compared with",
             f"{last_year.label} (same quarter last year) and {previous.label} (previous quarter)",
@@ -306,13 +308,36 @@ def _cover(pdf: BriefingPDF, pack: Pack) -> None:
             ", ".join(s.sources) + (" (synthetic)" if s.synthetic else ""),
             s.first.strftime("%b %Y"),
             s.latest_month.strftime("%b %Y"),
+            f"{len(s.months):,}" + (f" ({s.gaps:,} missing)" if s.gaps else ""),
         ]
         for s in pack.sources
     ]
-    pdf.grid(["Layer", "What it is", "Source", "From", "Latest month"], rows, (24, 76, 30, 25, 25), size=7.5)
+    pdf.grid(
+        ["Layer", "What it is", "Source", "From", "Latest month", "Months with data"],
+        rows,
+        (22, 64, 28, 20, 20, 26),
+        size=7.5,
+    )
+    pdf.para(
+        "A month with no data loaded for a layer is shown as \"no data\", never as zero, and a change or "
+        "rating is given only when both periods compared have data for every month.",
+        size=8,
+    )
     pdf.para("In this pack", size=11, style="B", colour=NAVY)
     # a no-break space before each dot keeps it at the end of a line, never at the start of the next
     pdf.para(f"{NBSP * 2}·  ".join(SECTION_HEADINGS), size=9)
+
+
+def _months_with_data(sources: tuple[LayerSource, ...], period: Period) -> str:
+    """Nothing when every layer covers the period; else which of its months have data, e.g. " - data
+    loaded for Jun 2024 only (1 of 3 months)", so a partly loaded quarter says so on the cover."""
+    if all(s.covers(period) for s in sources):
+        return ""
+    had = sorted({m for s in sources for m in s.months if period.start <= m <= period.end})
+    if not had:
+        return f" - no data loaded for any of its {period.months} months"
+    named = ", ".join(f"{m:%b %Y}" for m in had)
+    return f" - data loaded for {named} only ({len(had)} of {period.months} months; see Data sources)"
 
 
 def _boxed(pdf: BriefingPDF, text: str, colour: tuple[int, int, int]) -> None:
@@ -336,8 +361,7 @@ def _headlines(pdf: BriefingPDF, pack: Pack, heading: str) -> None:
     stable = f"{float(options['direction']['stable_percent']):g}"
     amber = f"{float(options['rag']['amber_margin_percent']):g}"
     if h.population:
-        approx = " Some ward populations are approximate." if h.population.approximate else ""
-        people = f"Rates use {h.population.people:,} residents.{approx}"
+        people = f"Rates use {residents_text(h.population)}."
     else:
         people = "No resident population is known for this place, so no rates are shown."
     share = "" if h.share is None else f" ({h.share:.1%} of Kirklees residents)"
@@ -358,19 +382,22 @@ def _headlines(pdf: BriefingPDF, pack: Pack, heading: str) -> None:
         for r, cells in zip(h.rows, table, strict=True)
     ]
     pdf.grid(
-        HEADLINE_COLUMNS,
+        headline_columns(h.population),
         table,
-        (37, 15, 17, 33, 33, 11, 20, 14),
+        (37, 15, 23, 30, 30, 11, 20, 14),  # the rate heading names its population estimate
         align=("LEFT", "RIGHT", "RIGHT", "LEFT", "LEFT", "CENTER", "RIGHT", "CENTER"),
         styles=styles,
         size=7.5,
     )
+    for note in not_measured_notes(h):
+        pdf.para(note, size=7.5, style="I", colour=WARNING)
     measures = [r.measure for r in h.rows if r.measure is not None]
     if measures:
         pdf.para("Partnership Plan targets", size=8, style="B", colour=GREY)
         for m in measures:
             note = f" {m.notes.rstrip('.')}." if m.notes else ""
-            pdf.para(f"{m.measure}: {m.wording}; baseline {m.baseline}.{note}", size=7.5, colour=GREY)
+            baseline = pack.baselines.get(m.measure, m.baseline)
+            pdf.para(f"{m.measure}: {m.wording}; baseline {baseline}.{note}", size=7.5, colour=GREY)
 
 
 def _section_note(pdf: BriefingPDF, section: Section, empty: str) -> bool:
@@ -466,7 +493,7 @@ def render_ward_profile(profile: WardProfile) -> bytes:
 
     ward, district, borough = profile.people
     pdf.para(
-        "How the ward compares (incidents per 1,000 residents, last 12 months)",
+        f"How the ward compares (incidents {rate_unit(combined_basis(profile.people))}, last 12 months)",
         size=10,
         style="B",
         colour=NAVY,
@@ -497,7 +524,7 @@ def render_ward_profile(profile: WardProfile) -> bytes:
         padding=PROFILE_PADDING,
     )
     residents = " · ".join(
-        f"{name}: {p.people:,} residents{' (approximate)' if p.approximate else ''}"
+        f"{name}: {p.people:,} residents"  # their basis is in the heading above
         for name, p in (
             (profile.place.name, ward),
             (profile.district, district),

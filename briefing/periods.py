@@ -77,25 +77,6 @@ class Quarter:
         return self.code
 
 
-def last_complete_quarter(latest_month: date) -> Quarter:
-    """The newest quarter whose last month is at or before ``latest_month`` (the newest month with data).
-
-    A quarter still in progress would compare two months with three and show a false fall.
-    """
-    current = Quarter.containing(latest_month)
-    return current if latest_month.month % 3 == 0 else current.previous()
-
-
-def quarters_between(first_month: date, latest_month: date) -> list[Quarter]:
-    """Every quarter fully covered by data from ``first_month`` to ``latest_month``, newest first."""
-    out: list[Quarter] = []
-    quarter = last_complete_quarter(latest_month)
-    while quarter.first_month >= first_month:
-        out.append(quarter)
-        quarter = quarter.previous()
-    return out
-
-
 def trailing_months(latest_month: date, months: int = 12) -> Period:
     """The ``months`` whole months ending with ``latest_month`` (the scorecard's "latest 12 months")."""
     return Period(add_months(latest_month, 1 - months), month_end(latest_month))

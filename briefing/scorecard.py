@@ -8,6 +8,9 @@ is the previous 12 months minus N (shared out the same way); RAG and arrows use 
 
 Counts come from one :func:`store.queries.monthly` read grouped by layer, category and ward (the same
 query the app's charts use), so Kirklees = the sum of its districts = the sum of its wards.
+
+A measure whose categories no stored record carries (nuisance ASB with only police.uk's untyped ASB
+loaded) is "not measured: needs ..." (:func:`geo.measurable.not_measured`): no value, RAG or arrow.
 """
 
 from __future__ import annotations
@@ -26,9 +29,10 @@ from briefing.places import casualty_counts
 from briefing.settings import briefing_settings
 from briefing.sources import LayerSource
 from geo.boundaries import Wards
-from geo.rates import Period, Population, add_months, months_between, rate_per_1000
+from geo.measurable import loaded_categories, not_measured
+from geo.rates import Period, Population, add_months, months_between, not_comparable, rate_per_1000
 from store import Store
-from store.queries import Filters, monthly
+from store.queries import Filters, categories, monthly
 
 Level = Literal["Kirklees", "district", "ward"]
 SPARK_MONTHS = 24
@@ -48,6 +52,16 @@ class Score:
     target: float | None
     rag: Rag | None
     direction: str
+    #: "not measured: needs ...": no loaded record carries the measure's categories (no value, RAG or arrow)
+    not_measured: str | None = None
+    #: months without data in (the latest 12 months, the 12 before)
+    missing: tuple[int, int] = (0, 0)
+
+    @property
+    def comparison(self) -> str:
+        """The arrow, or why there is none: "not comparable: N months missing" when a period lacks data."""
+        gap = self.missing[0] or self.missing[1]
+        return not_comparable(gap) if gap and not self.not_measured else self.direction
 
 
 @dataclass(frozen=True)
@@ -56,7 +70,7 @@ class Scorecard:
     previous: Period
     scores: tuple[Score, ...]
     months: tuple[date, ...]  # sparkline months
-    sparklines: dict[str, tuple[int, ...]]  # measure name -> Kirklees monthly values
+    sparklines: dict[str, tuple[int | None, ...]]  # measure name -> Kirklees monthly values (None: no data)
 
     def at(self, level: Level, measure: str | None = None) -> list[Score]:
         return [
@@ -101,6 +115,7 @@ def compute_scorecard(
     with store.reading():
         frame = monthly(store, window, by=("layer", "category", "ward_code"))
         casualty = casualty_counts(store, window, ("layer", "ward_code", "date"))
+        loaded = loaded_categories(categories(store))  # what the stored records carry (geo.measurable)
     frame["month"] = pd.to_datetime(frame["month"])
     casualty["month"] = pd.to_datetime(casualty["date"]).dt.to_period("M").dt.to_timestamp()
     casualty = casualty.groupby(["layer", "ward_code", "month"], as_index=False)[["n", "known"]].sum()
@@ -114,14 +129,20 @@ def compute_scorecard(
     months = tuple(months_between(add_months(latest_month, 1 - SPARK_MONTHS), latest_month))
 
     scores: list[Score] = []
-    sparklines: dict[str, tuple[int, ...]] = {}
+    sparklines: dict[str, tuple[int | None, ...]] = {}
     for measure in targets():
         source = sources.get(measure.layer)
-        rows = _measure_frame(frame, casualty, measure)
+        missing = not_measured(measure.layer, measure.categories, loaded)
+        rows = None if missing else _measure_frame(frame, casualty, measure)
         by_month = rows.groupby("month")["n"].sum() if rows is not None else pd.Series(dtype="int64")
-        sparklines[measure.measure] = tuple(int(by_month.get(pd.Timestamp(m), 0)) for m in months)
-        covers_now = source is not None and source.covers(period)
-        covers_before = source is not None and source.covers(previous)
+        # a month without data is a gap in the line, not a fall to zero
+        spark = tuple(
+            int(by_month.get(pd.Timestamp(m), 0)) if source is not None and m in source.months else None
+            for m in months
+        )
+        sparklines[measure.measure] = () if missing else spark
+        gaps = tuple(p.months if source is None else source.missing(p) for p in (period, previous))
+        covers_now, covers_before = (not gap for gap in gaps)
 
         for level, name, district, codes in areas:
             value = _total(rows, codes, period, covers_now)
@@ -142,6 +163,8 @@ def compute_scorecard(
                     target=target,
                     rag=rag(value, target, margin),
                     direction=direction(value, before, stable),
+                    not_measured=missing,
+                    missing=gaps,
                 )
             )
     return Scorecard(period, previous, tuple(scores), months, sparklines)

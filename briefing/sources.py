@@ -1,8 +1,10 @@
 """What data a pack rests on: per layer, where it came from, the months it covers, whether it is synthetic.
 
 Why it matters: a partner reading "fires down 40%" must be able to see that fire data stops two months
-earlier than crime data, or that a layer is the synthetic demo. The cover page lists these rows, and the
-headline table refuses to compare a quarter that a layer's data does not fully cover.
+earlier than crime data, that a month in the middle was never loaded, or that a layer is the synthetic
+demo. The months are those the imports vouch for (:meth:`store.Store.coverage`), not the span between
+the first and last date stored. The cover page lists these rows, and the headline table refuses to count
+or compare a quarter that a layer's data does not fully cover.
 """
 
 from __future__ import annotations
@@ -13,59 +15,78 @@ from datetime import date
 import pandas as pd
 
 import config
+from geo.coverage import Coverage
 from geo.rates import Period, month_end, month_start
 from store import Store
 
 
 @dataclass(frozen=True)
 class LayerSource:
-    """One layer's data in the store."""
+    """One layer's data in the store: the months its imports cover, and where they came from."""
 
     layer: str
     label: str
     description: str
     sources: tuple[str, ...]  # import sources, e.g. ("police-csv",) or ("demo",)
-    first: date
-    last: date
+    months: frozenset[date]  # first day of every month the layer's imports cover
     synthetic: bool
 
     @property
+    def first(self) -> date:
+        """First day of the earliest covered month."""
+        return min(self.months)
+
+    @property
+    def last(self) -> date:
+        """Last day of the latest covered month."""
+        return month_end(max(self.months))
+
+    @property
     def latest_month(self) -> date:
-        return month_start(self.last)
+        return max(self.months)
+
+    def missing(self, period: Period) -> int:
+        """Months of the period this layer has no data for (0: a count over it is complete)."""
+        return Coverage({self.layer: self.months}).missing(period)
 
     def covers(self, period: Period) -> bool:
-        """True when the layer's data runs over the whole period (so a count for it is complete).
+        """True when the layer's data covers every month of the period (so a count for it is complete).
 
-        Month-dated rows (police.uk) carry the 1st of the month, so coverage is judged by month.
+        Judged month by month from what the imports vouch for, never from the first and last date stored:
+        a month nobody loaded is "no data", not zero.
         """
-        return month_start(self.first) <= period.start and period.end <= month_end(self.last)
+        return self.missing(period) == 0
+
+    @property
+    def gaps(self) -> int:
+        """Months between the first and latest covered month that have no data."""
+        return Period(self.first, self.last).months - len(self.months)
 
 
 def layer_sources(store: Store) -> dict[str, LayerSource]:
-    """Layer id -> its data in the store, in the layers file's order (layers with no rows are absent)."""
-    frame = store.query(
-        "SELECT i.layer, string_agg(DISTINCT m.source, ', ' ORDER BY m.source) AS sources, "
-        "bool_or(m.synthetic) AS synthetic, min(i.date) AS first, max(i.date) AS last "
-        "FROM incidents i JOIN imports m USING (import_id) WHERE m.status = 'complete' GROUP BY i.layer"
-    )
+    """Layer id -> its data in the store, in the layers file's order (layers with no data are absent)."""
+    frame = store.coverage()
     specs = config.layers()
-    by_layer = {r.layer: r for r in frame.itertuples(index=False)}
     out: dict[str, LayerSource] = {}
-    for lid in [*specs, *sorted(set(by_layer) - set(specs))]:
-        row = by_layer.get(lid)
-        if row is None:
-            continue
+    present = set(frame["layer"])
+    for lid in [*(lid for lid in specs if lid in present), *sorted(present - set(specs))]:
+        rows = frame[frame["layer"] == lid]
         spec = specs.get(lid)
+        names = sorted({name.strip() for text in rows["sources"] for name in str(text).split(",")})
         out[lid] = LayerSource(
             layer=lid,
             label=spec.label if spec else lid,
             description=spec.description if spec else "",
-            sources=tuple(s.strip() for s in str(row.sources).split(",")),
-            first=pd.Timestamp(row.first).date(),
-            last=pd.Timestamp(row.last).date(),
-            synthetic=bool(row.synthetic),
+            sources=tuple(names),
+            months=frozenset(month_start(pd.Timestamp(m).date()) for m in rows["month"]),
+            synthetic=bool(rows["synthetic"].any()),
         )
     return out
+
+
+def coverage_of(sources: dict[str, LayerSource]) -> Coverage:
+    """The layers' months as a :class:`geo.coverage.Coverage`, for windows and labels."""
+    return Coverage({lid: s.months for lid, s in sources.items()})
 
 
 def latest_month(sources: dict[str, LayerSource]) -> date | None:
@@ -74,4 +95,4 @@ def latest_month(sources: dict[str, LayerSource]) -> date | None:
 
 
 def earliest_month(sources: dict[str, LayerSource]) -> date | None:
-    return min((month_start(s.first) for s in sources.values()), default=None)
+    return min((s.first for s in sources.values()), default=None)

@@ -15,12 +15,16 @@ from briefing.headlines import HeadlineRow, Headlines
 from briefing.model import ActionDayRow, AreaRow, HotspotRow
 from briefing.suppression import Disclosure
 from briefing.text import clip
+from geo.measurable import NOT_MEASURED
+from geo.rates import Population, no_data, rate_heading
 from geo.trends import PATTERN_RULES
 
+#: The rates column, headed by :func:`headline_columns` with the population estimate it divides by.
+RATE_COLUMN = "Rate"
 HEADLINE_COLUMNS = (
     "Measure",
     "Count",
-    "Per 1,000 residents",
+    RATE_COLUMN,
     "vs same quarter last year",
     "vs previous quarter",
     "Trend",
@@ -29,15 +33,24 @@ HEADLINE_COLUMNS = (
 )
 
 
+def headline_columns(population: Population | None) -> list[str]:
+    """:data:`HEADLINE_COLUMNS` as printed for a place of this population: the rates column reads e.g.
+    "Rate per 1,000 residents (ONS mid-2020)"."""
+    basis = population.basis if population else ""
+    return [rate_heading(basis) if c == RATE_COLUMN else c for c in HEADLINE_COLUMNS]
+
+
 def headline_cells(row: HeadlineRow, disclosure: Disclosure) -> list[str]:
     """One headline row as text, in :data:`HEADLINE_COLUMNS` order."""
     label = f"↳ {row.label}" if row.is_measure else row.label
     if row.unit == "casualties":
         label += " (people)"
+    if row.not_measured:  # what it needs is printed under the table (see not_measured_notes)
+        return [label, NOT_MEASURED, "–", "–", "–", "", disclosure.figure(row.target, None), ""]
     hidden = disclosure.hides(row.count)
     return [
         label,
-        disclosure.count(row.count),
+        no_data(row.missing[0], 3) if row.count is None else disclosure.count(row.count),  # 3: a quarter
         disclosure.rate(row.rate, row.count),
         disclosure.change(row.change_year),
         disclosure.change(row.change_quarter),
@@ -49,6 +62,11 @@ def headline_cells(row: HeadlineRow, disclosure: Disclosure) -> list[str]:
 
 def headline_table(headlines: Headlines, disclosure: Disclosure) -> list[list[str]]:
     return [headline_cells(r, disclosure) for r in headlines.rows]
+
+
+def not_measured_notes(headlines: Headlines) -> list[str]:
+    """One sentence per "not measured" row saying what data it needs, to print under the table."""
+    return [f"{r.label}: {r.not_measured}." for r in headlines.rows if r.not_measured]
 
 
 def layer_short_labels(layer_ids: Sequence[str]) -> list[str]:

@@ -54,28 +54,30 @@ def build_ward_profile(ctx: PackContext, ward: str, audience: Audience, produced
         area_population(ctx.populations, ctx.wards.codes),
     )
     ward_n, district_n, borough_n = (p.people if p else None for p in people)
+    # a layer missing a month of the period gets no count or rate (a partial year is not a year)
+    complete = {lid for lid, s in ctx.sources.items() if s.covers(period)}
     rates = tuple(
         RateRow(
             layer=lid,
             label=spec.label,
-            count=ward_counts.get(lid, 0),
-            rate=rate_per_1000(ward_counts.get(lid, 0), ward_n),
-            district_rate=rate_per_1000(district_counts.get(lid, 0), district_n),
-            borough_rate=rate_per_1000(borough_counts.get(lid, 0), borough_n),
+            count=ward_counts.get(lid, 0) if lid in complete else None,
+            rate=rate_per_1000(ward_counts.get(lid, 0), ward_n) if lid in complete else None,
+            district_rate=rate_per_1000(district_counts.get(lid, 0), district_n) if lid in complete else None,
+            borough_rate=rate_per_1000(borough_counts.get(lid, 0), borough_n) if lid in complete else None,
         )
         for lid, spec in config.layers().items()
         if lid in ctx.sources
     )
 
     earlier_n = {(r.layer, r.category): int(r.n) for r in earlier.itertuples(index=False)}
-    comparable = any(s.covers(before) for s in ctx.sources.values())
     labels = {lid: spec.label for lid, spec in config.layers().items()}
+    now = now[now["layer"].isin(complete)]
     top = now.sort_values(["n", "layer", "category"], ascending=[False, True, True]).head(TOP_CATEGORIES)
     categories = tuple(
         CategoryRow(
             label=f"{labels.get(r.layer, r.layer)}: {r.category}",
             count=int(r.n),
-            previous=earlier_n.get((r.layer, r.category), 0) if comparable else None,
+            previous=earlier_n.get((r.layer, r.category), 0) if ctx.sources[r.layer].covers(before) else None,
         )
         for r in top.itertuples(index=False)
     )

@@ -9,9 +9,9 @@ import config
 from briefing.places import find_ward
 from cli.common import add_command, existing_store, print_json
 from geo.action_days import ActionPlan, describe_weights, layer_weights, load_presets, plan
+from geo.coverage import Coverage
 from geo.rates import Period, add_months, month_start
 from layers.ingest import current_wards
-from store.queries import date_range
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -73,6 +73,9 @@ def plan_record(result: ActionPlan, *, synthetic: bool) -> dict:
         "weights": [{"layer": w.layer, "category": w.category, "weight": w.weight} for w in result.weights],
         "period": {"first": period.start, "last": period.end, "months": period.months, "label": period.label},
         "min_distance_m": result.min_distance_m,
+        "not_measured": list(result.unmeasured),
+        "layers_left_out": list(result.left_out),
+        "too_few_incidents": result.too_few or None,
         "locations": [
             {
                 "rank": loc.rank,
@@ -95,14 +98,14 @@ def plan_record(result: ActionPlan, *, synthetic: bool) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     store = existing_store(args)
-    span = date_range(store)
-    if span is None:
-        raise ValueError("the store holds no incidents")
+    latest = Coverage.from_frame(store.coverage()).latest()
+    if latest is None:
+        raise ValueError("the store holds no data")
     if args.months < 1:
         raise ValueError("--months must be at least 1")
     defaults, presets = load_presets()
     wards = current_wards(store)
-    last = month_start(date.fromisoformat(args.end + "-01") if args.end else span[1])
+    last = month_start(date.fromisoformat(args.end + "-01")) if args.end else latest
     period = Period.of_months(add_months(last, -(args.months - 1)), last)
     if args.weights:
         weights, name = layer_weights(_parse_weights(args.weights)), "Custom"
@@ -126,11 +129,14 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if synthetic:
         print(config.SYNTHETIC_LABEL)
-    print(f"Action-day locations in {result.area_name}, {period.label}; {name}: {describe_weights(weights)}")
+    counted = describe_weights(result.weights)
+    print(f"Action-day locations in {result.area_name}, {period.label}; {name}: {counted}")
+    for note in (*result.unmeasured, *result.left_out):
+        print(f"  ({note})")
     for loc in result.locations:
         street = loc.street or "(no street name)"
         print(f"{loc.rank:>2}. {street}, {loc.ward_name}  ({loc.lat:.5f}, {loc.lon:.5f})")
         print(f"    {loc.why}")
     if not result.locations:
-        print("No incidents matched in that area and window.")
+        print(result.too_few or "No incidents matched in that area and window.")
     return 0

@@ -39,7 +39,8 @@ def add_command(
         "--store",
         metavar="PATH",
         default=None,
-        help="incident store file (default: $HOTSPOTS_STORE, else data/hotspots.duckdb)",
+        help="incident store file (default: $HOTSPOTS_STORE, else data/hotspots.duckdb for real data; "
+        "commands that only read use data/demo.duckdb, the synthetic demo, until a real store exists)",
     )
     if json_help is not None:
         p.add_argument("--json", action="store_true", help=json_help)
@@ -49,14 +50,17 @@ def add_command(
 
 def existing_store(args: argparse.Namespace) -> Store:
     """The store named by ``--store`` (or the default), which must exist: a command that reads the store
-    says plainly that there is none, rather than answering with empty figures."""
+    says plainly that there is none, rather than answering with empty figures. A store written by an
+    earlier version is brought up to date first (cells, coverage), once."""
+    from layers.ingest import upgrade_store
     from store import Store
 
-    store = Store(config.store_path(args.store))
+    store = Store(config.reading_store_path(args.store))
     if not store.exists():
         raise FileNotFoundError(
             f"no incident store at {store.path}; run `hotspots demo` or import data first"
         )
+    upgrade_store(store)
     return store
 
 

@@ -7,6 +7,7 @@ import argparse
 import config
 from cli.common import add_command
 from layers.demo import build_demo_store
+from store import Store
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -37,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    path = config.store_path(args.store)
+    path = config.demo_store_path(args.store)
     if path.exists():
         if args.if_missing:
             print(f"store already exists at {path}; leaving it as it is")
@@ -46,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(
                 f"a store already exists at {path}; pass --replace to overwrite it with demo data"
             )
+        if not Store(path).is_synthetic() and Store(path).imports()["status"].eq("complete").any():
+            raise ValueError(f"{path} holds real data; the demo never replaces it (choose another --store)")
     counts = build_demo_store(path, years=args.years, seed=args.seed, end_month=args.end_month)
     total = sum(counts.values())
     print(f"built SYNTHETIC demo store at {path}: {total:,} incidents")

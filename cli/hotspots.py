@@ -16,11 +16,14 @@ import config
 from briefing.places import find_ward
 from cli.common import add_command, existing_store, print_json
 from geo.boundaries import Wards
+from geo.coverage import Coverage
 from geo.gistar import CLASS_LABELS
 from geo.grid import study_grid
 from geo.harm import default_weights
 from geo.hexgrid import RESOLUTIONS
 from geo.hotspots import HotspotResult, default_window, export_records, hotspots_from_store, to_geojson
+from geo.measurable import combinable
+from geo.rates import Period
 from geo.trends import DEFAULT_SLICES, MIN_SLICES
 from layers.ingest import current_wards
 from store import Store
@@ -61,8 +64,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--geojson", metavar="PATH", help="also write the cells as a GeoJSON file")
 
 
-def build_filters(store: Store, wards: Wards, args: argparse.Namespace) -> Filters:
-    """Layers, categories and place from the arguments, checked against the data file and the store."""
+def build_filters(store: Store, wards: Wards, args: argparse.Namespace) -> tuple[Filters, tuple[str, ...]]:
+    """Layers, categories and place from the arguments, checked against the data file and the store; and
+    a note per layer left out because another chosen layer holds the same reports (never counted twice)."""
     known = list(config.layers())
     layers = tuple(args.layer or known)
     unknown = [lid for lid in layers if lid not in known]
@@ -87,12 +91,14 @@ def build_filters(store: Store, wards: Wards, args: argparse.Namespace) -> Filte
         raise ValueError(
             f"unknown district {args.district!r}; districts are: {', '.join(wards.district_names)}"
         )
-    return Filters(
+    layers, left_out = combinable(layers, set(categories(store)["layer"]))
+    filters = Filters(
         layers=layers,
-        categories=tuple((lid, tuple(c)) for lid, c in cats.items()),
+        categories=tuple((lid, tuple(c)) for lid, c in cats.items() if lid in layers),
         district=args.district,
         ward=find_ward(wards, args.ward) if args.ward else None,
     )
+    return filters, left_out
 
 
 def _month(text: str, option: str) -> pd.Period:
@@ -102,13 +108,14 @@ def _month(text: str, option: str) -> pd.Period:
         raise ValueError(f"{option} must be a month such as 2025-03, not {text!r}") from exc
 
 
-def compute(store: Store, args: argparse.Namespace) -> tuple[HotspotResult, Filters]:
-    """Run the analysis the arguments describe (by default the 12 months to the store's last month)."""
+def compute(store: Store, args: argparse.Namespace) -> tuple[HotspotResult, Filters, tuple[str, ...]]:
+    """Run the analysis the arguments describe (by default the 12 months to the latest month with data
+    for the layers chosen); with the notes on layers left out (see :func:`build_filters`)."""
     wards = current_wards(store)
-    filters = build_filters(store, wards, args)
-    window = default_window(store)
+    filters, left_out = build_filters(store, wards, args)
+    window = default_window(Coverage.from_frame(store.coverage()), 12, filters.layers)
     if window is None:
-        raise ValueError(f"the store at {store.path} holds no incidents")
+        raise ValueError(f"the store at {store.path} holds no data for the layers chosen")
     last = _month(args.end, "--end") if args.end else window[1]
     first = _month(args.start, "--start") if args.start else last - 11
     if first > last:
@@ -131,17 +138,20 @@ def compute(store: Store, args: argparse.Namespace) -> tuple[HotspotResult, Filt
         trend_freq=args.trend_freq,
         trend_n=args.trend_slices,
     )
-    return result, filters
+    return result, filters, left_out
 
 
-def metadata(store: Store, result: HotspotResult, filters: Filters) -> dict:
+def metadata(store: Store, result: HotspotResult, filters: Filters, left_out: tuple[str, ...] = ()) -> dict:
     synthetic = [lid for lid in store.synthetic_layers() if lid in (filters.layers or ())]
     classes = result.table["class"].value_counts()
+    coverage = Coverage.from_frame(store.coverage())
+    window = Period.of_months(result.first.start_time.date(), result.last.start_time.date())
     return {
         "synthetic": bool(synthetic),
         "note": config.SYNTHETIC_LABEL if synthetic else None,
         "store": str(store.path),
         "layers": list(filters.layers or ()),
+        "layers_left_out": list(left_out),
         "categories": {lid: list(c) for lid, c in filters.categories},
         "value": "harm-weighted count (weights from data/layers.toml)"
         if result.weighted
@@ -152,19 +162,23 @@ def metadata(store: Store, result: HotspotResult, filters: Filters) -> dict:
         "k": result.k,
         "first_month": str(result.first),
         "last_month": str(result.last),
+        "window": coverage.label(window, filters.layers),
+        "months_without_data": coverage.missing(window, filters.layers),
         "trend_slices": [str(s) for s in result.trend_slices] if result.trend_slices is not None else None,
         "cell_count": len(result.grid),
         "incidents_outside_study_area": result.outside,
         "unweighted_categories": [list(pair) for pair in result.unweighted],
         "classes": {label: int(classes.get(label, 0)) for label in CLASS_LABELS.values()},
+        "incidents": result.incidents,
+        "too_few_incidents": result.too_few_message or None,
         "boundaries": config.BOUNDARY_ATTRIBUTION,
     }
 
 
 def run(args: argparse.Namespace) -> int:
     store = existing_store(args)
-    result, filters = compute(store, args)
-    meta = metadata(store, result, filters)
+    result, filters, left_out = compute(store, args)
+    meta = metadata(store, result, filters, left_out)
     if args.geojson:
         Path(args.geojson).write_text(
             json.dumps(to_geojson(result.table, result.grid, metadata=meta), ensure_ascii=False),
@@ -176,11 +190,15 @@ def run(args: argparse.Namespace) -> int:
     if meta["synthetic"]:
         print(meta["note"])
     print(
-        f"{meta['value']} for {', '.join(meta['layers'])}, {meta['first_month']} to {meta['last_month']}, "
+        f"{meta['value']} for {', '.join(meta['layers'])}, {meta['window']}, "
         f"H3 resolution {meta['resolution']}, k = {meta['k']}: {meta['cell_count']:,} cells"
     )
+    for note in left_out:
+        print(f"  ({note})")
     for label, n in meta["classes"].items():
         print(f"  {label:28} {n:>7,}")
+    if result.too_few:
+        print(result.too_few_message)
     hot = result.hot_cells().head(10)
     if not hot.empty:
         print("hottest cells:")

@@ -34,6 +34,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("source", choices=list(SOURCES), help="what the files are")
     p.add_argument("files", nargs="*", type=Path, metavar="FILE", help="files to import")
     p.add_argument(
+        "--new-store",
+        metavar="PATH",
+        type=Path,
+        help="start a new real-data store at PATH (which must not exist yet) and import into it",
+    )
+    p.add_argument(
         "--month",
         metavar="YYYY-MM",
         help="police-api only: fetch this month for the study area from data.police.uk (needs internet)",
@@ -60,8 +66,21 @@ def _uploads(paths: list[Path]) -> list[Upload]:
     return uploads
 
 
+def target_store(args: argparse.Namespace) -> Store:
+    """The store an import writes to: ``--new-store`` (which must be new), else ``--store``, else the real
+    store (never the demo's, whose path is separate; a demo store named with ``--store`` refuses real data
+    with a sentence saying to use ``--new-store``)."""
+    if args.new_store is None:
+        return Store(config.store_path(args.store))
+    if args.store:
+        raise ValueError("give either --store (an existing store) or --new-store (a new one), not both")
+    if args.new_store.exists():
+        raise ValueError(f"{args.new_store} already exists; use --store to import into it")
+    return Store(args.new_store)
+
+
 def run(args: argparse.Namespace) -> int:
-    store = Store(config.store_path(args.store))
+    store = target_store(args)
     if args.month:
         if args.source != "police-api" or args.files:
             raise ValueError(

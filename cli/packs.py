@@ -58,7 +58,7 @@ def choose_places(ctx: PackContext, args: argparse.Namespace) -> list[Place]:
 
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    ctx = PackContext.load(Store(config.store_path(args.store)))
+    ctx = PackContext.load(Store(config.reading_store_path(args.store)))
     quarter = Quarter.parse(args.period) if args.period else ctx.default_quarter()
     ctx.check_quarter(quarter)
     audience = parse_audience(args.audience)

@@ -29,14 +29,34 @@ BOROUGH_CODE = "E08000034"
 
 
 def store_path(explicit: str | os.PathLike | None = None) -> Path:
-    """The incident store to use: an explicit path, else ``$HOTSPOTS_STORE``, else ``data/hotspots.duckdb``.
+    """The real-data store: an explicit path, else ``$HOTSPOTS_STORE``, else ``data/hotspots.duckdb``.
 
-    The CLI and the app resolve it the same way, so a user can keep several stores side by side.
+    Imports go here. The CLI and the app resolve it the same way, so a user can keep several stores side
+    by side. The synthetic demo lives in a store of its own (:func:`demo_store_path`): a store holds real
+    data or synthetic data, never both.
     """
     if explicit:
         return Path(explicit)
     env = os.environ.get("HOTSPOTS_STORE")
     return Path(env) if env else DATA_DIR / "hotspots.duckdb"
+
+
+def demo_store_path(explicit: str | os.PathLike | None = None) -> Path:
+    """The synthetic demo's store: an explicit path, else ``$HOTSPOTS_DEMO_STORE``, else
+    ``data/demo.duckdb``."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("HOTSPOTS_DEMO_STORE")
+    return Path(env) if env else DATA_DIR / "demo.duckdb"
+
+
+def reading_store_path(explicit: str | os.PathLike | None = None) -> Path:
+    """The store a command that only reads opens: the one named, else the real store once it exists,
+    else the demo. So a new user sees the demo, and an analyst who has loaded data sees their data."""
+    if explicit:
+        return Path(explicit)
+    real = store_path()
+    return real if real.exists() else demo_store_path()
 
 
 @dataclass(frozen=True)
@@ -49,6 +69,10 @@ class LayerSpec:
     description: str
     #: category name -> relative harm weight
     categories: dict[str, float] = field(default_factory=dict)
+    #: what data the layer's figures need, for "not measured: needs ..." (see geo.measurable)
+    needs: str = ""
+    #: another layer holding the same reports from another source: the two are never added together
+    same_reports_as: str | None = None
 
 
 @cache
@@ -56,16 +80,25 @@ def layers() -> dict[str, LayerSpec]:
     """Layer id -> spec, in file order (which is also the display order)."""
     with open(DATA_DIR / "layers.toml", "rb") as f:
         raw = tomllib.load(f)["layers"]
-    return {
+    specs = {
         lid: LayerSpec(
             id=lid,
             label=spec["label"],
             colour=spec["colour"],
             description=spec.get("description", ""),
             categories={k: float(v) for k, v in spec.get("categories", {}).items()},
+            needs=spec.get("needs", ""),
+            same_reports_as=spec.get("same_reports_as"),
         )
         for lid, spec in raw.items()
     }
+    for spec in specs.values():
+        if spec.same_reports_as is not None and spec.same_reports_as not in specs.keys() - {spec.id}:
+            raise ValueError(
+                f"{DATA_DIR / 'layers.toml'}: same_reports_as of layer {spec.id!r} must name another layer "
+                f"of the file, not {spec.same_reports_as!r}"
+            )
+    return specs
 
 
 @cache
@@ -77,6 +110,35 @@ def settings() -> dict:
 def tiles_url() -> str:
     """Basemap tile URL; empty means no basemap (the map still draws boundaries and hexagons)."""
     return os.environ.get("HOTSPOTS_TILES", settings()["map"]["tiles_url"])
+
+
+@dataclass(frozen=True)
+class HotspotSettings:
+    """``[hotspots]`` in ``data/settings.toml``: how much evidence a hot spot needs (see geo.gistar)."""
+
+    #: fewest incidents in a layer (or the layers analysed together) and window to look for hot spots at all
+    min_incidents: int
+    #: random neighbourhoods each cell is compared with (conditional permutation)
+    permutations: int
+    #: seed of those draws: the same data and seed always give the same classes
+    seed: int
+
+
+@cache
+def hotspot_settings() -> HotspotSettings:
+    """The ``[hotspots]`` section, checked: a wrong value is a ValueError naming the file and the key."""
+    raw = settings().get("hotspots", {})
+    wanted = {"min_incidents": 0, "permutations": 1, "seed": 0}  # key -> smallest allowed value
+    values = {}
+    for key, least in wanted.items():
+        value = raw.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < least:
+            raise ValueError(
+                f"{DATA_DIR / 'settings.toml'}: [hotspots] {key} must be a whole number of at least {least}, "
+                f"not {value!r}"
+            )
+        values[key] = value
+    return HotspotSettings(**values)
 
 
 def _read_csv(name: str) -> list[dict[str, str]]:
@@ -92,7 +154,8 @@ def district_mapping() -> list[dict[str, str]]:
 
 @cache
 def default_populations() -> list[dict[str, str]]:
-    """Rows of ``population.csv``: ward_code, ward_name, population, source."""
+    """Rows of ``population.csv``: ward_code, ward_name, population, year, basis (how rates name the
+    figures, e.g. "ONS mid-2020") and source (publisher and licence)."""
     return _read_csv("population.csv")
 
 

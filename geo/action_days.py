@@ -21,6 +21,14 @@ The rules, written down:
 5. **Street and ward.** The most common street name among the place's incidents (police.uk's "On or
    near" dropped; ties alphabetical). The ward is the one the Map and Hotspots pages name the hexagon
    after: the ward of the chosen area holding the cell's centre (:func:`geo.grid.cell_wards`).
+6. **Parts that cannot count.** A weight (a preset part) whose layer and category no stored record
+   carries - nuisance ASB when only police.uk's untyped ASB is loaded - would silently add nothing, so
+   the plan lists it as "not measured: needs ...". Two weighted layers holding the same reports from two
+   sources are never both counted: one is left out with a note (:mod:`geo.measurable`).
+7. **Enough incidents.** When fewer incidents count in the area and window than ``[hotspots]
+   min_incidents`` in ``data/settings.toml`` - the minimum the hot-spot map uses - no place is picked
+   and the plan says "too few incidents" instead: the "top" places among a handful of incidents are
+   chance, not a pattern to send partners to.
 """
 
 from __future__ import annotations
@@ -41,9 +49,10 @@ from shapely.geometry.base import BaseGeometry
 import config
 from geo.boundaries import Wards
 from geo.grid import cell_wards
+from geo.measurable import Loaded, combinable, layer_label, loaded_categories, not_measured, part_label
 from geo.rates import Period
 from store import Store
-from store.queries import Filters
+from store.queries import Filters, categories
 
 PRESETS_FILE = config.DATA_DIR / "action_presets.toml"
 EARTH_RADIUS_M = 6_371_008.8
@@ -102,20 +111,41 @@ def layer_weights(weights: Mapping[str, float]) -> tuple[Weight, ...]:
     return tuple(Weight(layer, None, float(w)) for layer, w in weights.items() if w > 0)
 
 
+@dataclass(frozen=True)
+class CheckedWeights:
+    """Weights a score may add up (rule 6), with what the loaded data cannot count and what was left out."""
+
+    weights: tuple[Weight, ...]
+    #: one sentence per part no stored record can count ("<layer> - <category>: not measured: needs ...")
+    unmeasured: tuple[str, ...]
+    #: one sentence per layer left out because another weighted layer holds the same reports
+    left_out: tuple[str, ...]
+
+
+def check_weights(weights: tuple[Weight, ...], loaded: Loaded) -> CheckedWeights:
+    """Rule 6 for ``weights`` given what the store's records carry (layer -> categories)."""
+    kept_layers, left_out = combinable((w.layer for w in weights), loaded.keys())
+    kept = tuple(w for w in weights if w.layer in kept_layers)
+    unmeasured = []
+    for w in kept:
+        missing = not_measured(w.layer, None if w.category is None else (w.category,), loaded)
+        if missing:
+            part = layer_label(w.layer) + (f" - {w.category}" if w.category else "")
+            unmeasured.append(f"{part}: {missing}")
+    return CheckedWeights(kept, tuple(unmeasured), left_out)
+
+
 def describe_weights(weights: tuple[Weight, ...]) -> str:
-    """e.g. "Drugs ×1, Deliberate fires ×2" for headers and exports."""
-    labels = config.layers()
-    parts = []
-    for w in weights:
-        name = w.category or (labels[w.layer].label if w.layer in labels else w.layer)
-        parts.append(f"{name} ×{w.weight:g}")
-    return ", ".join(parts)
+    """e.g. "Drugs ×1, Deliberate fires ×2, ASB (council records) - Nuisance ×1" for headers and exports
+    (an ASB part names its source: :func:`geo.measurable.part_label`)."""
+    return ", ".join(f"{part_label(w.layer, w.category)} ×{w.weight:g}" for w in weights)
 
 
 def apply_weights(incidents: pd.DataFrame, weights: tuple[Weight, ...]) -> pd.DataFrame:
     """Add ``weight`` (rule 1) and ``label`` columns; drop weight-0 rows.
 
-    The label is what a count is reported under: the category for a category rule, the layer's name for a
+    The label is what a count is reported under: the category for a category rule (with its layer where
+    two layers hold the same kind of reports, :func:`geo.measurable.part_label`), the layer's name for a
     whole-layer rule (the score was built from the layer, so that is the honest breakdown).
     """
     if any(w.weight < 0 for w in weights):
@@ -129,7 +159,8 @@ def apply_weights(incidents: pd.DataFrame, weights: tuple[Weight, ...]) -> pd.Da
     layer_weight = incidents["layer"].map(by_layer).fillna(0.0).to_numpy(dtype=float)
     weight = np.where(specific, category_weight, layer_weight)
     layer_name = incidents["layer"].map(layer_labels).fillna(incidents["layer"])
-    label = np.where(specific, incidents["category"], layer_name)
+    category_label = pairs.map({pair: part_label(*pair) for pair in set(pairs)})
+    label = np.where(specific, category_label, layer_name)
     out = incidents.assign(weight=np.asarray(weight, dtype=float), label=label)
     return out[out["weight"] > 0].reset_index(drop=True)
 
@@ -235,6 +266,20 @@ def _spread(incidents: pd.DataFrame, area: BaseGeometry, n: int, min_distance_m:
     return chosen
 
 
+def too_few_incidents(incidents: pd.DataFrame) -> str:
+    """Rule 7: the sentence a plan shows instead of locations when too few incidents count; '' if enough.
+
+    It names the minimum, never the count, so a public pack never prints a count under 5.
+    """
+    minimum = config.hotspot_settings().min_incidents
+    if len(incidents) >= minimum:
+        return ""
+    return (
+        f"Too few incidents to pick locations: fewer than {minimum:,} of the chosen kinds in this place "
+        "and these months."
+    )
+
+
 def pick(
     incidents: pd.DataFrame,
     *,
@@ -321,6 +366,12 @@ class ActionPlan:
     weights_name: str
     min_distance_m: float
     locations: tuple[Location, ...]
+    #: preset parts no stored record can count ("... : not measured: needs ...", rule 6)
+    unmeasured: tuple[str, ...] = ()
+    #: layers left out because another weighted layer holds the same reports (rule 6)
+    left_out: tuple[str, ...] = ()
+    #: what the plan says instead of locations when too few incidents count (rule 7); '' otherwise
+    too_few: str = ""
 
     def table(self) -> pd.DataFrame:
         """One row per location; counts behind the score as one text column (for CSV and print)."""
@@ -381,18 +432,32 @@ def plan(
         area_name = district
     else:
         area_name = config.BOROUGH_NAME
+    checked = check_weights(weights, loaded_categories(categories(store)))
     incidents = weighted_incidents(
-        store, weights, period=period, resolution=resolution, district=district, ward=ward
+        store, checked.weights, period=period, resolution=resolution, district=district, ward=ward
     )
-    locations = pick(
-        incidents,
-        area=wards.geometry_of(district=district, ward=ward),
-        area_name=area_name,
-        period=period,
-        wards=wards,
-        n=n,
-        min_distance_m=min_distance_m,
-        district=district,
-        ward=ward,
+    too_few = too_few_incidents(incidents)
+    locations: list[Location] = []
+    if not too_few:
+        locations = pick(
+            incidents,
+            area=wards.geometry_of(district=district, ward=ward),
+            area_name=area_name,
+            period=period,
+            wards=wards,
+            n=n,
+            min_distance_m=min_distance_m,
+            district=district,
+            ward=ward,
+        )
+    return ActionPlan(
+        area_name,
+        period,
+        checked.weights,
+        weights_name,
+        min_distance_m,
+        tuple(locations),
+        checked.unmeasured,
+        checked.left_out,
+        too_few,
     )
-    return ActionPlan(area_name, period, weights, weights_name, min_distance_m, tuple(locations))

@@ -10,12 +10,14 @@ The rules, written down:
 1. **Indicators.** Only the indicator crimes count (by default violence and sexual offences, possession
    of weapons, drugs and robbery).
 2. **Window and slices.** The window is the last ``slices`` complete quarters (or months) of data; a
-   quarter still in progress is left out so that it cannot look like a fall, and so are slices before
-   the data begins (:func:`geo.hotspots.trend_slices`); with fewer than
+   quarter still in progress is left out so that it cannot look like a fall, and so is every slice with
+   a month of no data, back to the latest such gap (:func:`geo.hotspots.trend_slices`); with fewer than
    :data:`geo.trends.MIN_SLICES` slices left there is no analysis.
 3. **Hot cells.** On the study-area H3 grid (zero cells included), Gi* with binary k-ring weights is
    computed for the whole window and for every slice (:mod:`geo.gistar`, :mod:`geo.trends`). A cell is a
-   *significant hot spot* when z > 0 and the Benjamini-Hochberg adjusted p-value ≤ ``alpha``. A cell
+   *significant hot spot* when z > 0 and the Benjamini-Hochberg adjusted p-value ≤ ``alpha``, with the
+   evidence rules of the Hotspots page: permutation p-values, never a cell without indicator crimes, and
+   none over a window with fewer than ``[hotspots] min_incidents`` of them (data/settings.toml). A cell
    belongs to a candidate area when it is a significant hot spot over the whole window **or** in at
    least ``min_hot_slices`` slices, so an area that was hot for a while is still found after it cools.
 4. **Candidates.** Such cells that touch (H3 neighbours) form one area. An area with at least
@@ -63,15 +65,16 @@ from shapely.geometry.base import BaseGeometry
 
 import config
 from geo.boundaries import Wards
+from geo.coverage import Coverage
 from geo.grid import StudyGrid, study_grid
 from geo.hexgrid import RESOLUTIONS
 from geo.hotspots import analyse, read_counts, read_streets, slice_values, trend_slices
 from geo.monitoring import Monitoring, MonitoringSettings, monitor
-from geo.rates import add_months, month_start
+from geo.rates import add_months, month_end
 from geo.trends import TREND_CLASSES, EmergingHotSpots, classify, emerging_hot_spots, mann_kendall
 from store import Store
 from store.designations import Designation, designations
-from store.queries import Filters, date_range
+from store.queries import Filters
 
 SETTINGS_FILE = config.DATA_DIR / "chb.toml"
 NO_RULE = "No rule fits"
@@ -313,11 +316,12 @@ def analyse_chb(store: Store, wards: Wards, settings: ChbSettings) -> ChbAnalysi
     """Run rules 1-3 on the store; None when the store holds too few slices of data for a trend."""
     filters = settings.indicator_filters
     with store.reading():  # the three reads on one connection, released before the analysis
-        span = date_range(store)
-        if span is None:
+        coverage = Coverage.from_frame(store.coverage())
+        latest = coverage.latest(filters.layers)
+        if latest is None:
             return None
-        end = last_complete_slice(span[1], settings.slice)
-        slices = trend_slices(end, span[0], freq=settings.slice, n=settings.slices)
+        end = last_complete_slice(latest, settings.slice)
+        slices = trend_slices(end, coverage, filters.layers, freq=settings.slice, n=settings.slices)
         if slices is None:
             return None
         frame = read_counts(store, filters, settings.resolution)
@@ -326,7 +330,7 @@ def analyse_chb(store: Store, wards: Wards, settings: ChbSettings) -> ChbAnalysi
     first, last = slices[0].asfreq("M", how="start"), slices[-1].asfreq("M", how="end")
     whole = analyse(frame, grid, first=first, last=last, k=settings.k)
     table = whole.table
-    window_hot = ((table["z"] > 0) & (table["p_fdr"] <= settings.alpha)).to_numpy()
+    window_hot = whole.hot_at(settings.alpha)
     per_slice = slice_values(frame, grid, slices)
     emerging = emerging_hot_spots(per_slice, grid.neighbours(settings.k), slices, alpha=settings.alpha)
     return ChbAnalysis(
@@ -339,7 +343,7 @@ def analyse_chb(store: Store, wards: Wards, settings: ChbSettings) -> ChbAnalysi
         window_counts=table["count"].to_numpy(),
         slice_counts=per_slice,
         emerging=emerging,
-        last_month=month_start(span[1]),
+        last_month=latest,
     )
 
 
@@ -596,14 +600,16 @@ class Register:
 def build_register(store: Store, wards: Wards, settings: ChbSettings) -> Register:
     """The whole register: one code path for the app page, the CLI and the briefing packs."""
     with store.reading():
-        span = date_range(store) if store.exists() else None
+        coverage = Coverage.from_frame(store.coverage())
         live = designations(store)
-    if span is None:
+    first, latest = coverage.earliest(), coverage.latest()
+    if first is None or latest is None:
         return Register(None, [], [], settings, None)
+    span = (first, month_end(latest))  # the months with data, not the first and last date stored
     analysis = analyse_chb(store, wards, settings)
     candidates = find_candidates(analysis) if analysis else []
     designated = [designated_status(store, wards, settings, analysis, d, span) for d in live]
-    return Register(analysis, candidates, designated, settings, month_start(span[1]))
+    return Register(analysis, candidates, designated, settings, latest)
 
 
 def wards_overlapping(wards: Wards, area: BaseGeometry) -> list[str]:

@@ -14,8 +14,9 @@ The rules, written down:
   flagging cells at random; higher is better. Areas are real H3 cell areas.
 * **Methods compared on the same split and the same number of flagged cells** (so the same area):
 
-  1. *Gi\* hot spots* - cells classed hot at 95% confidence or more (after false-discovery control) on
-     the training window. This fixes how many cells every method may flag.
+  1. *Gi\* hot spots* - cells classed hot at 95% confidence or more (permutation p-values after
+     false-discovery control, as on the map) on the training window. This fixes how many cells every
+     method may flag.
   2. *Top cells by count* - the cells with the highest training totals.
   3. *Kernel density* - a quartic-kernel density surface of the training incidents (located at the
      centres of their finest cells), read at each cell's centre; the highest-density cells are flagged.
@@ -37,6 +38,7 @@ import pandas as pd
 import pyproj
 from scipy.spatial import cKDTree
 
+import config
 from geo.gistar import gi_star
 from geo.grid import StudyGrid
 
@@ -125,7 +127,8 @@ def compare(
     points in metres (see :func:`to_metres`) with their counts or harm weights.
     """
     bandwidth = bandwidth_m or default_bandwidth_m(grid.res, k)
-    gi = gi_star(train, grid.neighbours(k))
+    evidence = config.hotspot_settings()
+    gi = gi_star(train, grid.neighbours(k), permutations=evidence.permutations, seed=evidence.seed)
     gi_flags = gi.bins >= 2
     n = int(gi_flags.sum())
     lat, lon = grid.centres

@@ -37,7 +37,7 @@ from scipy import sparse
 from shapely.geometry.base import BaseGeometry
 
 from geo.boundaries import Wards
-from geo.hexgrid import FINEST, RESOLUTIONS, parent_cells
+from geo.hexgrid import RESOLUTIONS
 
 
 @dataclass(frozen=True, eq=False)
@@ -115,22 +115,16 @@ class StudyGrid:
 def covering_cells(geometry: BaseGeometry, res: int) -> np.ndarray:
     """Every H3 cell at ``res`` that overlaps ``geometry`` (EPSG:4326), as sorted unique uint64.
 
-    The store files each incident under the *parent* of its finest-resolution cell (see
-    :mod:`geo.hexgrid`), and an H3 parent does not exactly cover its children. So the result also holds
-    the parent of every finest cell overlapping the boundary; that guarantees every stored incident
-    inside the boundary lands in a grid cell, even at the edge.
+    The store files each incident under the cell its point lies in at each resolution (see
+    :mod:`geo.hexgrid`), and a cell holding a point inside the boundary overlaps the boundary, so every
+    stored incident inside the boundary lands in a grid cell, even at the edge.
     """
     if res not in RESOLUTIONS:
         raise ValueError(f"resolution must be one of {RESOLUTIONS}, not {res}")
     shape = h3.geo_to_h3shape(geometry)
-
-    def overlapping(r: int) -> np.ndarray:
-        return np.asarray(h3.polygon_to_cells_experimental(shape, r, contain="overlap"), dtype=np.uint64)
-
-    cells = overlapping(res)
-    if res < FINEST:
-        cells = np.concatenate([cells, parent_cells(overlapping(FINEST), res)])
-    return np.unique(cells)
+    return np.unique(
+        np.asarray(h3.polygon_to_cells_experimental(shape, res, contain="overlap"), dtype=np.uint64)
+    )
 
 
 def cell_centres(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

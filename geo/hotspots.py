@@ -12,6 +12,7 @@ months or quarters, so a map window and a trend window always line up with the s
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -19,13 +20,15 @@ import numpy as np
 import pandas as pd
 
 import config
+from geo.coverage import Coverage
 from geo.evaluation import compare, to_metres
-from geo.gistar import gi_star
+from geo.gistar import GiStar, class_labels, gi_star
 from geo.grid import StudyGrid, cell_centres
 from geo.harm import Weights, harm_values, unweighted_categories
+from geo.rates import Period
 from geo.trends import MIN_SLICES, Frequency, emerging_hot_spots, slice_positions, time_slices
 from store import Store
-from store.queries import Filters, counts, date_range, monthly
+from store.queries import Filters, counts, monthly
 
 #: Columns of the frame the analysis works from (one row per cell, month, layer and category).
 COUNT_COLUMNS = ("cell", "month", "layer", "category", "n")
@@ -116,17 +119,28 @@ def layer_counts(frame: pd.DataFrame, grid: StudyGrid) -> pd.DataFrame:
 
 
 def trend_slices(
-    end: pd.Period, data_start: date | None, *, freq: Frequency = "month", n: int = 12
+    end: pd.Period,
+    coverage: Coverage,
+    layers: Iterable[str] | None = None,
+    *,
+    freq: Frequency = "month",
+    n: int = 12,
 ) -> pd.PeriodIndex | None:
-    """The trend window: ``n`` slices ending at ``end``, shortened to the months the data covers.
+    """The trend window: up to ``n`` slices ending at ``end``, each one fully covered by data.
 
-    Slices starting before the first stored month would read as "nothing happened" and fake a rising
-    trend, so they are dropped (the first stored month is taken as complete, like the last); None when
-    fewer than the minimum number of slices remain.
+    A slice with a month nobody loaded would read as "nothing happened" and fake a falling (or, before
+    the data begins, rising) trend, so the window is the unbroken run of fully covered slices ending at
+    ``end`` (for every one of ``layers``); None when fewer than the minimum number of slices remain.
     """
+    layers = None if layers is None else list(layers)
     slices = time_slices(end, freq=freq, n=n)
-    if data_start is not None:
-        slices = slices[slices.start_time >= pd.Period(data_start, freq="M").start_time]
+    complete = [
+        coverage.covers(Period(s.start_time.date(), s.end_time.date()), layers) for s in slices
+    ]
+    run = 0
+    while run < len(slices) and complete[len(slices) - 1 - run]:
+        run += 1
+    slices = slices[len(slices) - run :]
     return slices if len(slices) >= MIN_SLICES else None
 
 
@@ -143,13 +157,42 @@ class HotspotResult:
     trend_slices: pd.PeriodIndex | None
     #: incidents in the window whose cell is not in the grid (e.g. loaded against other boundaries)
     outside: int
+    #: the Gi* results behind the table's z, p and classes (significance at other levels: :meth:`hot_at`)
+    gi: GiStar
+    #: incidents in the window inside the grid, and the fewest hot spots are looked for with
+    #: (``[hotspots] min_incidents`` in data/settings.toml): below it every cell is "Not significant"
+    incidents: int
+    min_incidents: int
     #: (layer, category) pairs counted at weight 1 because the weights do not list them
     unweighted: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def too_few(self) -> bool:
+        """True when the window holds too few incidents to look for hot spots at all."""
+        return self.incidents < self.min_incidents
+
+    @property
+    def too_few_message(self) -> str:
+        """What a page or pack says instead of hot spots when :attr:`too_few` ('' otherwise).
+
+        It gives the threshold, never the count: a public pack must not print a count under 5.
+        """
+        if not self.too_few:
+            return ""
+        return (
+            f"Too few incidents to find hot spots: fewer than {self.min_incidents:,} "
+            "in this place and these months."
+        )
 
     def hot_cells(self, min_confidence: int = 1) -> pd.DataFrame:
         """Hot cells at or above a confidence band (1 = 90%, 2 = 95%, 3 = 99%), hottest first."""
         hot = self.table[self.table["class_code"] >= min_confidence]
         return hot.sort_values(["class_code", "z", "value"], ascending=False, kind="mergesort")
+
+    def hot_at(self, alpha: float) -> np.ndarray:
+        """Per cell: a significant hot spot at false-discovery level ``alpha`` under the rules behind the
+        classes (never a cell with no incidents; none at all when :attr:`too_few`)."""
+        return np.zeros(len(self.grid), dtype=bool) if self.too_few else self.gi.hot(alpha)
 
 
 def analyse(
@@ -169,13 +212,23 @@ def analyse(
     in grid order: ``h3, ward_code, ward, district, count, value, z, p, p_fdr, class_code, class``, one
     count column per layer, ``street`` when ``streets`` are given, and the trend columns of
     :meth:`geo.trends.EmergingHotSpots.table` when ``trend`` is given (``trend`` is '' otherwise).
+
+    The evidence a class needs is ``[hotspots]`` in data/settings.toml: p-values from that many
+    conditional permutations (:mod:`geo.gistar`), no hot spot in a cell without incidents, and when the
+    window holds fewer than ``min_incidents`` incidents in the grid no class at all - every cell "Not
+    significant" and :attr:`HotspotResult.too_few_message` says why. z, p and p_fdr stay as computed.
     """
     window = _in_months(frame, first, last)
     neighbours = grid.neighbours(k)
     counts_per_cell = cell_values(window, grid)
     values = counts_per_cell if weights is None else cell_values(window, grid, weights)
     interior = grid.interior(k)
-    result = gi_star(values, neighbours, cold_allowed=interior)
+    evidence = config.hotspot_settings()
+    result = gi_star(
+        values, neighbours, cold_allowed=interior, permutations=evidence.permutations, seed=evidence.seed
+    )
+    incidents = int(round(counts_per_cell.sum()))
+    bins = result.bins if incidents >= evidence.min_incidents else np.zeros_like(result.bins)
     table = pd.DataFrame(
         {
             "h3": grid.ids,
@@ -187,8 +240,8 @@ def analyse(
             "z": result.z,
             "p": result.p,
             "p_fdr": result.p_fdr,
-            "class_code": result.bins.astype(int),
-            "class": result.labels,
+            "class_code": bins.astype(int),
+            "class": class_labels(bins),
         }
     )
     table = pd.concat([table, layer_counts(window, grid).add_prefix("n_")], axis=1)
@@ -211,17 +264,21 @@ def analyse(
         weighted=weights is not None,
         trend_slices=trend,
         outside=int(window["n"].to_numpy()[~inside].sum()),
+        gi=result,
+        incidents=incidents,
+        min_incidents=evidence.min_incidents,
         unweighted=[] if weights is None else unweighted_categories(window, weights),
     )
 
 
-def default_window(store: Store, months: int = 12) -> tuple[pd.Period, pd.Period] | None:
-    """The last ``months`` whole months of the store's data (None for an empty store)."""
-    span = date_range(store)
-    if span is None:
+def default_window(
+    coverage: Coverage, months: int = 12, layers: Iterable[str] | None = None
+) -> tuple[pd.Period, pd.Period] | None:
+    """The ``months`` whole months ending with the latest month of data for ``layers`` (None when none)."""
+    window = coverage.latest_window(months, layers)
+    if window is None:
         return None
-    last = pd.Period(span[1], freq="M")
-    return last - (months - 1), last
+    return pd.Period(window.start, freq="M"), pd.Period(window.end, freq="M")
 
 
 def hotspots_from_store(
@@ -240,11 +297,12 @@ def hotspots_from_store(
     """Read what :func:`analyse` needs for the filters and run it: the path every page and command takes.
 
     ``filters`` choose layers, categories and place (their dates are replaced by the windows); ``grid``
-    must cover the same place. The trend window ends at ``last`` (see :func:`trend_slices`).
+    must cover the same place. The trend window ends at ``last`` and holds only slices with data for
+    every layer chosen (see :func:`trend_slices`).
     """
     with store.reading():  # the three reads on one connection, released before the analysis
-        span = date_range(store)
-        trend = trend_slices(last, span[0] if span else None, freq=trend_freq, n=trend_n)
+        coverage = Coverage.from_frame(store.coverage())
+        trend = trend_slices(last, coverage, filters.layers, freq=trend_freq, n=trend_n)
         start = first if trend is None else min(first, trend[0].asfreq("M", how="start"))
         frame = read_counts(store, filters.shifted(*month_bounds(start, last)), grid.res)
         window = filters.shifted(*month_bounds(first, last))

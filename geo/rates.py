@@ -79,12 +79,29 @@ class Period:
         return f"{span} ({self.months} month{'s' if self.months != 1 else ''})"
 
 
+def not_comparable(missing: int) -> str:
+    """The words shown instead of a change, arrow or RAG when a period lacks data for some months."""
+    return f"not comparable: {missing} month{'s' if missing != 1 else ''} missing"
+
+
+def no_data(missing: int, months: int) -> str:
+    """The words shown instead of a count over a period that lacks data for some of its months."""
+    if missing >= months:
+        return "no data"
+    return f"no data for {missing} of {months} months"
+
+
 @dataclass(frozen=True)
 class Population:
-    """Residents of an area, and whether any part of the figure is an approximation."""
+    """Residents of an area, and what the figure is.
+
+    ``basis`` names the estimate in a few words - "ONS mid-2020" from ``data/population.csv``, or the file
+    an imported figure came from - and is printed beside every rate (:func:`rate_unit`): a rate is only as
+    good as its denominator, and a reader must be able to see how old and whose it is.
+    """
 
     people: int
-    approximate: bool
+    basis: str
 
 
 def area_population(populations: Mapping[str, Population], ward_codes: Iterable[str]) -> Population | None:
@@ -92,7 +109,32 @@ def area_population(populations: Mapping[str, Population], ward_codes: Iterable[
     parts = [populations.get(code) for code in ward_codes]
     if not parts or any(p is None for p in parts):
         return None
-    return Population(sum(p.people for p in parts), any(p.approximate for p in parts))
+    return Population(sum(p.people for p in parts), combined_basis(parts))
+
+
+def combined_basis(parts: Iterable[Population | None]) -> str:
+    """The distinct bases of some populations, e.g. "ONS mid-2020", or "ONS mid-2020 and pop-2023.csv"
+    when an import replaced some wards' figures (so a mixed denominator says it is mixed)."""
+    return " and ".join(dict.fromkeys(p.basis for p in parts if p is not None and p.basis))
+
+
+def _with_basis(words: str, basis: str) -> str:
+    return f"{words} ({basis})" if basis else words
+
+
+def rate_unit(basis: str) -> str:
+    """What a rate is, for labels: "per 1,000 residents (ONS mid-2020)"; without a basis, no brackets."""
+    return _with_basis(f"per {RATE_BASE:,} residents", basis)
+
+
+def rate_heading(basis: str) -> str:
+    """A table column of rates: "Rate per 1,000 residents (ONS mid-2020)"."""
+    return f"Rate {rate_unit(basis)}"
+
+
+def residents_text(population: Population) -> str:
+    """The denominator in words: "441,290 residents (ONS mid-2020)"."""
+    return _with_basis(f"{population.people:,} residents", population.basis)
 
 
 def rate_per_1000(count: int, people: int | None) -> float | None:
@@ -113,12 +155,14 @@ def per_year(value: float | None, months: int) -> float | None:
 class Change:
     """A count against the count for the previous period, in the partnership's arrow convention.
 
-    ``previous`` is None when the data does not reach back over the whole previous period: a
-    percentage against a partial period would show a false rise.
+    ``previous`` is None when the data does not cover the whole previous period: a percentage against
+    a partial period would show a false rise (or, against a month nobody loaded, a false "from 0").
+    ``missing`` then says how many of its months have no data, for the words shown instead.
     """
 
     current: int
     previous: int | None
+    missing: int = 0
 
     @property
     def percent(self) -> float | None:
@@ -142,7 +186,7 @@ class Change:
         in a narrow table cell the text then wraps as "↑ 12.5%" over "(from 1,200)", never mid-phrase.
         """
         if self.previous is None:
-            return "no data for the previous period"
+            return not_comparable(self.missing) if self.missing else "no data for the previous period"
         pct = self.percent
         if pct is None:  # nothing in the previous period: a percentage would be infinite
             return f"↑{NBSP}from{NBSP}0" if self.current else "→ none in either period"

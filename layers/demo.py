@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -28,11 +29,12 @@ from shapely.geometry.base import BaseGeometry
 import config
 from geo.boundaries import Wards, load_wards, normalise_name
 from geo.hexgrid import points_to_cells
-from layers.ingest import PARSED_COLUMNS, ingest
+from layers.ingest import PARSED_COLUMNS, coverage_frame, ingest
 from store import Store
 
 PROFILE_FILE = config.DATA_DIR / "demo_profile.toml"
 METRES_PER_DEGREE_LAT = 111_320.0
+_YEAR_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 def load_profile(path: Path = PROFILE_FILE) -> dict:
@@ -41,14 +43,22 @@ def load_profile(path: Path = PROFILE_FILE) -> dict:
 
 
 def demo_months(end_month: str, years: int) -> pd.PeriodIndex:
-    """The ``12 * years`` calendar months ending with ``end_month`` (YYYY-MM)."""
+    """The ``12 * years`` calendar months ending with ``end_month`` (YYYY-MM).
+
+    Any month works (the planted cluster simply adds nothing outside its dates); only text that is not
+    a YYYY-MM month, or a span reaching back before year 1 (which no date type can hold), is refused.
+    """
     if years < 1:
         raise ValueError("the demo needs at least one year of data")
-    try:
-        end = pd.Period(end_month, freq="M")
-    except ValueError as exc:
-        raise ValueError(f"end month {end_month!r} is not a YYYY-MM month") from exc
-    return pd.period_range(end=end, periods=12 * years, freq="M")
+    if not _YEAR_MONTH.fullmatch(end_month):
+        raise ValueError(f"end month {end_month!r} is not a YYYY-MM month (for example 2025-09)")
+    end = pd.Period(end_month, freq="M")
+    months = pd.period_range(end=end, periods=12 * years, freq="M")
+    if months[0].year < 1:
+        raise ValueError(
+            f"{years} years ending {end_month} would start before year 1; choose a later end month"
+        )
+    return months
 
 
 # ---- spatial sampling ---------------------------------------------------------------------------------
@@ -57,10 +67,14 @@ def demo_months(end_month: str, years: int) -> pd.PeriodIndex:
 def _sample_inside(
     geom: BaseGeometry, n: int, draw: Callable[[int], tuple[np.ndarray, np.ndarray]]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` points from ``draw(batch) -> (lat, lon)``, keeping only those inside ``geom`` (rejection)."""
+    """``n`` points from ``draw(batch) -> (lat, lon)``, keeping only those inside ``geom`` (rejection).
+
+    ``n`` may be 0: the planted cluster adds nothing to months outside its dates, so a demo ending before
+    the cluster starts or long after it ends asks for no cluster points at all.
+    """
     shapely.prepare(geom)
-    lats: list[np.ndarray] = []
-    lons: list[np.ndarray] = []
+    lats: list[np.ndarray] = [np.empty(0)]
+    lons: list[np.ndarray] = [np.empty(0)]
     have = 0
     while have < n:
         y, x = draw(max(64, 2 * (n - have)))
@@ -223,7 +237,34 @@ def generate(
     casualties = 1 + rng.poisson(0.25, len(out))
     out["casualties"] = pd.Series(casualties, dtype="Int32").where(is_ksi)
     out["date"] = pd.to_datetime(out["date"])
+    out = pd.concat([out, *_published(out, profile)], ignore_index=True)
     return out[[*PARSED_COLUMNS, "generated_ward"]]
+
+
+def _published(out: pd.DataFrame, profile: dict) -> list[pd.DataFrame]:
+    """A layer's records as another source publishes them (``published_as`` in the profile).
+
+    Why: the demo's council ASB cases are typed, and police.uk publishes the same reports untyped, by
+    month; the copy lets the demo show both layers the way a real store holds them, and the app's rule
+    that two layers holding the same reports are never added together. Copies are made after every
+    random draw, so they leave the rest of the demo byte for byte as it was.
+    """
+    copies = []
+    for layer, spec in profile["layers"].items():
+        target = spec.get("published_as")
+        if not target:
+            continue
+        rows = out[out["layer"] == layer]
+        copy = rows.assign(
+            layer=target["layer"],
+            category=target["category"],
+            date=rows["date"].dt.to_period("M").dt.to_timestamp(),
+            date_precision="month",
+            attributes=None,
+        )
+        copy["source_id"] = [f"demo-{target['layer']}-{i:07d}" for i in range(len(copy))]
+        copies.append(copy)
+    return copies
 
 
 def _place(
@@ -291,6 +332,10 @@ def build_demo_store(path: str | Path, *, years: int, seed: int, end_month: str)
         rows_read=len(frame),
         synthetic=True,
         report={"seed": seed, "years": years, "end_month": end_month},
+        # the demo vouches for every month of the layers it generates (and only those)
+        coverage=coverage_frame(
+            frame["layer"].unique().tolist(), [str(m) for m in demo_months(end_month, years)]
+        ),
     )
     if result.outside_rows.size or result.outcome.added != len(frame):
         raise RuntimeError("demo generation placed incidents outside the wards or produced duplicate ids")

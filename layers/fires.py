@@ -156,6 +156,7 @@ def parse(uploads: list[Upload], report: ImportReport, wards: Wards) -> Parsed:
         layer="deliberate_fire",
         category=category,
         kind=types,
+        kind_name="type",
         no_id_note="no incident number column: records are identified by date, place and type",
         attributes=ATTRIBUTES,
     )

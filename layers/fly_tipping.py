@@ -151,6 +151,7 @@ def parse(uploads: list[Upload], report: ImportReport, wards: Wards) -> Parsed:
         layer="fly_tipping",
         category=category,
         kind=sizes,
+        kind_name="size",
         no_id_note="no id column: records are identified by date, place and size",
         attributes=ATTRIBUTES,
     )

@@ -5,8 +5,9 @@ imports the same way from either. For incident sources the path is fixed, whatev
 
 1. the source's parser reads the file and sets aside rows it cannot use (bad date, no coordinates,
    outside every ward of the loaded boundaries...: see :func:`layers.report.check_when_and_where`);
-2. repeated records within the file are set aside as duplicates within the file, with a sentence
-   saying why where a source is known to repeat records (police.uk ASB);
+2. a record id given twice in the file is set aside as a duplicate within the file; rows without an id
+   that repeat another row's cells are separate reports (one row is one report), kept and counted, and
+   the report says how many;
 3. the report is checked to add up (read = accepted + set aside) and, with the accepted rows, written
    in one transaction by :func:`layers.ingest.ingest`; records already stored are skipped there.
 
@@ -23,8 +24,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from geo.boundaries import Wards
-from layers import boundary_import, fires, fly_tipping, police, police_api, population, stats19
-from layers.ingest import current_wards, ingest
+from layers import boundary_import, council_asb, fires, fly_tipping, police, police_api, population, stats19
+from layers.ingest import MixedData, coverage_frame, current_wards, ingest, refuse_mixing
 from layers.readers import FileProblem, Schema, Upload, http_request, peek_rows
 from layers.report import DUPLICATE, RECORDED_ROWS_PER_REASON, ImportReport, Parsed
 from store import Store
@@ -54,6 +55,8 @@ class Source:
     parser: Parser | None = None
     #: column schemas that recognise this source's files, for auto-detection
     schemas: tuple[Schema, ...] = ()
+    #: layers the source reports on: an import covers these layers for the months its file holds
+    layers: tuple[str, ...] = ()
 
 
 SOURCES: dict[str, Source] = {
@@ -67,6 +70,7 @@ SOURCES: dict[str, Source] = {
             ("csv",),
             parser=police.parse_csv,
             schemas=(police.SCHEMA,),
+            layers=police.LAYERS,
         ),
         Source(
             "police-api",
@@ -74,6 +78,7 @@ SOURCES: dict[str, Source] = {
             "Saved responses of the police.uk crimes-street API: a JSON list of crime records.",
             ("json",),
             parser=police_api.parse_saved,
+            layers=police.LAYERS,
         ),
         Source(
             "stats19",
@@ -84,6 +89,7 @@ SOURCES: dict[str, Source] = {
             together=True,
             parser=stats19.parse,
             schemas=(stats19.COLLISIONS, stats19.CASUALTIES),
+            layers=("ksi",),
         ),
         Source(
             "fly-tipping",
@@ -93,6 +99,7 @@ SOURCES: dict[str, Source] = {
             ("csv", "xlsx"),
             parser=fly_tipping.parse,
             schemas=(fly_tipping.SCHEMA,),
+            layers=("fly_tipping",),
         ),
         Source(
             "fires",
@@ -102,6 +109,18 @@ SOURCES: dict[str, Source] = {
             ("csv", "xlsx"),
             parser=fires.parse,
             schemas=(fires.SCHEMA,),
+            layers=("deliberate_fire",),
+        ),
+        Source(
+            "council-asb",
+            "Council ASB records",
+            "The council's own anti-social behaviour records (CSV or Excel): a date, a location "
+            "(easting/northing or latitude/longitude), the ASB type (personal, nuisance or environmental) "
+            "and ideally a case reference. Kept apart from police.uk ASB, which has no type.",
+            ("csv", "xlsx"),
+            parser=council_asb.parse,
+            schemas=(council_asb.SCHEMA,),
+            layers=(council_asb.LAYER,),
         ),
         Source(
             "wards",
@@ -170,18 +189,17 @@ def import_incidents(
     report = ImportReport(source.id, " + ".join(u.name for u in uploads))
     progress(0.0, f"Reading {report.file_name}")
     try:
+        refuse_mixing(store, synthetic=False)
         parsed = source.parser(uploads, report, wards)
-    except FileProblem as exc:
+    except (FileProblem, MixedData) as exc:
         report.error = str(exc)
         return report
     triage, incidents, attributes = parsed.triage, parsed.incidents, parsed.attributes
 
     progress(0.5, "Checking for duplicates")
     duplicate = incidents.duplicated(["layer", "source_id"]).to_numpy()
-    if parsed.explain_repeats is not None and duplicate.any():
-        note = parsed.explain_repeats(incidents.loc[duplicate], triage.rows_kept()[duplicate])
-        if note:
-            report.notes.append(note)
+    if parsed.repeats is not None and (note := parsed.repeats.note(~duplicate)):
+        report.notes.append(note)
     triage.set_aside_kept(duplicate, DUPLICATE)
     triage.finish()
     incidents = incidents.loc[~duplicate].reset_index(drop=True)
@@ -209,6 +227,7 @@ def import_incidents(
         imported_by=imported_by,
         report=report.to_dict(RECORDED_ROWS_PER_REASON),
         ward_index=triage.ward_index[triage.kept],
+        coverage=coverage_frame(source.layers, triage.months()),
     )
     report.import_id = result.outcome.import_id
     report.added = result.outcome.added

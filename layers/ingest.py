@@ -9,7 +9,7 @@ the store in one transaction.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -109,13 +109,25 @@ def ingest(
     synthetic: bool = False,
     report: dict | None = None,
     ward_index: np.ndarray | None = None,
+    coverage: pd.DataFrame | None = None,
 ) -> IngestResult:
-    """Locate parsed incidents and write those inside the study area as one import."""
+    """Locate parsed incidents and write those inside the study area as one import.
+
+    ``coverage`` (see :func:`coverage_frame`) is stored with the import: the layers and months it vouches
+    for. Without it, the import vouches for each layer it stores in the months it stores that layer in
+    (importers pass more: every month of the file, for every layer the source reports on). Real and
+    synthetic data never share a store (:func:`refuse_mixing`).
+    """
     missing = set(PARSED_COLUMNS) - set(parsed.columns)
     if missing:
         raise ValueError(f"parsed frame is missing columns: {sorted(missing)}")
+    refuse_mixing(store, synthetic=synthetic)
+    upgrade_store(store)  # an older store's cells and coverage first, so old and new rows agree
     inside, outside = locate(parsed.reset_index(drop=True), wards, ward_index)
     inside["source_file"] = file_name
+    if coverage is None:
+        months = pd.to_datetime(inside["date"]).dt.to_period("M").dt.start_time.dt.date
+        coverage = pd.DataFrame({"layer": inside["layer"], "month": months}).drop_duplicates()
     outcome = store.write_import(
         inside,
         source=source,
@@ -126,8 +138,68 @@ def ingest(
         imported_by=imported_by,
         synthetic=synthetic,
         report=report,
+        coverage=coverage,
+        meta={CELL_INDEXING_KEY: CELL_INDEXING},
     )
     return IngestResult(outcome, np.flatnonzero(outside))
+
+
+def coverage_frame(layers: Sequence[str], months: Sequence[str]) -> pd.DataFrame:
+    """Rows (layer, month) for every layer and ``YYYY-MM`` month an import vouches for."""
+    firsts = [pd.Period(m, freq="M").start_time.date() for m in months]
+    return pd.DataFrame(
+        [(layer, month) for layer in layers for month in firsts], columns=["layer", "month"]
+    )
+
+
+class MixedData(ValueError):
+    """Real and synthetic incidents would end up in one store, where every figure would sum them."""
+
+
+def refuse_mixing(store: Store, *, synthetic: bool) -> None:
+    """Raise :class:`MixedData`, in one sentence with the way on, when an import would mix real and
+    synthetic data. A pack that sums invented and real collisions and calls them all synthetic is worse
+    than no pack, so a store is one or the other, for good."""
+    if not store.exists():
+        return
+    holds_synthetic = store.is_synthetic()
+    if not synthetic and holds_synthetic:
+        raise MixedData(
+            f"{store.path.name} holds the synthetic demo, and real data is never mixed with it: import into "
+            "a real store instead (add --new-store PATH on the command line, or use 'Start a real store' "
+            "on the Load data page)"
+        )
+    if synthetic and not holds_synthetic and store.imports()["status"].eq("complete").any():
+        raise MixedData(f"{store.path.name} holds real data, and synthetic demo data is never added to it")
+
+
+def upgrade_store(store: Store) -> None:
+    """Bring a store written by an earlier version up to date, once: cells looked up directly from
+    coordinates (:func:`ensure_exact_cells`) and coverage recorded for old imports."""
+    if store.exists():
+        ensure_exact_cells(store)
+        store.backfill_coverage()
+
+
+#: Meta key saying how the store's H3 columns were computed. Stores written before cells were looked up
+#: directly from coordinates (they held parents of the finest cell) lack it and are re-indexed once.
+CELL_INDEXING_KEY = "cell_indexing"
+CELL_INDEXING = "direct from coordinates"
+
+
+def ensure_exact_cells(store: Store) -> int:
+    """Re-index a store's incidents directly from their coordinates once, if it was indexed otherwise.
+
+    Returns the number of distinct points re-indexed (0 when nothing had to change). Nothing is lost:
+    only the cell columns change, in one transaction, and running it again does nothing.
+    """
+    if not store.exists() or store.get_meta(CELL_INDEXING_KEY) == CELL_INDEXING:
+        return 0
+
+    def cells_of(points: pd.DataFrame) -> pd.DataFrame:
+        return points.assign(**cell_columns(points["lat"].to_numpy(), points["lon"].to_numpy()))
+
+    return store.rewrite_cells(cells_of, key=CELL_INDEXING_KEY, value=CELL_INDEXING)
 
 
 def current_wards(store: Store) -> Wards:

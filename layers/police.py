@@ -6,17 +6,15 @@ every other crime type to ``crime`` under the same category name as ``data/layer
 the same records (see :mod:`layers.police_api`); both go through :func:`incidents`, so the two routes
 give the same records with the same ids, and loading a month both ways stores it once.
 
-Identity: a crime row is its Crime ID. ASB rows have none, so an ASB row is identified by month,
-coordinates, location text and type. police.uk publishes repeated ASB reports at one snapped map point;
-the partnership asked (issue 4) that these count once, so a second row with the same identity in the file
-is set aside as a "duplicate within the file", and the report says why in one sentence
-(:func:`explain_repeats`) with the row numbers.
+Identity: a crime row is its Crime ID. Rows without one (every ASB row in the CSV; British Transport
+Police crimes in the API, which carry no ``persistent_id``) are identified by month, coordinates,
+location text and type, numbered by occurrence among identical rows of the file
+(:func:`layers.readers.record_ids`). police.uk publishes one row per report and snaps reports to shared
+anonymous map points, so identical rows are separate reports: all are kept and counted, and the report
+says how many. Only a repeated Crime ID (or, in the API, a repeated record ``id``) is a duplicate.
 """
 
 from __future__ import annotations
-
-import numpy as np
-import pandas as pd
 
 import config
 from geo.boundaries import Wards
@@ -31,12 +29,14 @@ from layers.readers import (
     per_distinct,
     read_table,
     record_ids,
+    repeated_ids,
 )
 from layers.report import (
     DUPLICATE,
     UNKNOWN_CATEGORY,
     ImportReport,
     Parsed,
+    RepeatedReports,
     Triage,
     attribute_frame,
     check_when_and_where,
@@ -44,10 +44,12 @@ from layers.report import (
 )
 
 ASB_TYPE = "Anti-social behaviour"
+#: The layers a police.uk file reports on (its crime types, and anti-social behaviour).
+LAYERS = ("crime", "asb")
 #: police.uk carries no ASB kind (personal / nuisance / environmental).
 ASB_CATEGORY = "Unclassified"
-#: Repeated ASB rows named in the report's note (all of them are in the set-aside list and CSV).
-MAX_ROWS_NAMED = 10
+#: What identifies a row without a Crime ID, in the report's words.
+IDENTITY_WORDS = "month, map point, street and type (no Crime ID)"
 
 SCHEMA = Schema(
     expected="a police.uk street-level crime CSV (columns Crime ID, Month, Longitude, Latitude, Location, "
@@ -64,6 +66,7 @@ SCHEMA = Schema(
         Field("context", ("Context",)),
         Field("reported_by", ("Reported by",)),
         Field("falls_within", ("Falls within",)),
+        Field("api_id", ("API id",)),  # the API's record id: only saved API responses carry it
     ),
     required=(*need("month", "crime_type"), (("latitude", "longitude"),)),
 )
@@ -80,8 +83,9 @@ def parse_csv(uploads: list[Upload], report: ImportReport, wards: Wards) -> Pars
 
 def _category_lookup() -> dict[str, tuple[str, str]]:
     """Loosened crime type -> (layer, category), from the layer file plus the ASB rule."""
-    lookup = {loose(c): ("crime", c) for c in config.layers()["crime"].categories}
-    lookup[loose(ASB_TYPE)] = ("asb", ASB_CATEGORY)
+    crime, asb = LAYERS
+    lookup = {loose(c): (crime, c) for c in config.layers()[crime].categories}
+    lookup[loose(ASB_TYPE)] = (asb, ASB_CATEGORY)
     return lookup
 
 
@@ -94,10 +98,11 @@ def incidents(table: Table, report: ImportReport, wards: Wards) -> Parsed:
     category = per_distinct(crime_type, lambda text: lookup.get(loose(text), ("", ""))[1])
 
     triage.set_aside(layer == "", UNKNOWN_CATEGORY)
+    if table.has("api_id"):  # overlapping API answers give one record twice: the same report
+        triage.set_aside(repeated_ids(table.col("api_id")), DUPLICATE)
     dates, month_only, points = check_when_and_where(triage, table, "month")
 
     keep = triage.kept
-    # rows without a Crime ID (all ASB): identity from month, place and type
     ids = record_ids(
         table,
         "crime_id",
@@ -108,27 +113,11 @@ def incidents(table: Table, report: ImportReport, wards: Wards) -> Parsed:
         triage,
         layer=layer,
         category=category,
-        source_id=ids,
+        source_id=ids.ids,
         dates=dates,
         month_only=month_only,
         points=points,
         street=table.col("location"),
     )
-    return Parsed(triage, parsed, attribute_frame(triage, table, ATTRIBUTES), explain_repeats=explain_repeats)
-
-
-def explain_repeats(repeated: pd.DataFrame, rows: np.ndarray) -> str | None:
-    """The report's sentence on repeated ASB rows (issue 4's rule), naming them; None when there are none.
-
-    Repeated crime rows (one Crime ID twice) need no explanation beyond the set-aside reason itself.
-    """
-    asb = rows[(repeated["layer"] == "asb").to_numpy()]
-    if not len(asb):
-        return None
-    shown = ", ".join(str(r) for r in asb[:MAX_ROWS_NAMED]) + (", ..." if len(asb) > MAX_ROWS_NAMED else "")
-    plural = "s" if len(asb) > 1 else ""
-    return (
-        "police.uk publishes repeated anti-social behaviour reports at one snapped map point (same month, "
-        f"place and type, no Crime ID) and these are counted once: {len(asb):,} repeat{plural} set aside as "
-        f"'{DUPLICATE}', row{plural} {shown}."
-    )
+    attributes = attribute_frame(triage, table, ATTRIBUTES)
+    return Parsed(triage, parsed, attributes, repeats=RepeatedReports(ids.repeats, IDENTITY_WORDS))

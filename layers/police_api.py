@@ -12,7 +12,10 @@ and simplified polygon still covers every point of the area. The few extra recor
 outside are set aside by the ward test like any other.
 
 Records are converted to the police.uk CSV's columns and go through :func:`layers.police.incidents`,
-so the API and the CSV give the same records with the same ids.
+so the API and the CSV give the same records with the same ids: a record's ``persistent_id`` is the
+CSV's Crime ID, and a record without one (ASB; British Transport Police crimes) gets the identity the
+CSV row would get - month, point, street, type and occurrence number. The record ``id`` only tells
+repeated copies of one record apart (a saved file that holds two overlapping answers).
 
 Network access is one injectable function (:data:`Fetch`); tests pass recorded or fabricated responses
 and never touch the network.
@@ -133,6 +136,7 @@ def records_frame(records: list[dict]) -> pd.DataFrame:
             "Last outcome category": str(outcome.get("category") or "") if isinstance(outcome, dict) else "",
             "Context": str(r.get("context") or ""),
             "Reported by": str(r.get("location_type") or ""),
+            "API id": str(r.get("id") or ""),
         }
 
     return pd.DataFrame([row(r) for r in records])

@@ -758,15 +758,23 @@ def _present(values: pd.Series) -> np.ndarray:
 
 def record_ids(
     table: Table, id_key: str, rows: np.ndarray, identity: Sequence[pd.Series | np.ndarray]
-) -> np.ndarray:
+) -> RecordIds:
     """Record ids for the selected ``rows`` (a mask): the id column where filled, else an identity key.
 
     The identity key joins the given values (coordinates to 6 decimals, about 0.1 m) with ``|``; it is
     the same whenever the same record is read again, which is what makes re-imports add nothing.
+
+    One row is one report (DESIGN section 3): publishers such as police.uk print separate reports with
+    identical cells (same month, snapped map point, street and type), so rows that share an identity key
+    are told apart by their occurrence number in the file, ``n``. The first keeps the bare key and the
+    n-th (n >= 2) gets ``#n``: three identical rows are three reports, re-reading the file gives the same
+    three ids, and ids stored before numbering existed (the bare key) still match their first row. Only a
+    repeated value in the id column itself is a duplicate (see :func:`repeated_ids`).
     """
     chosen = np.flatnonzero(rows)
     ids = np.array(table.col(id_key).iloc[chosen], dtype=object)
     todo = np.flatnonzero(ids == "")
+    repeats = np.zeros(len(ids), dtype=bool)
     if len(todo):
         at = chosen[todo]
         parts = []
@@ -777,8 +785,25 @@ def record_ids(
                 parts.append(
                     [f"{v:.6f}" if isinstance(v, float) else str(v) for v in np.asarray(values)[at].tolist()]
                 )
-        ids[todo] = ["|".join(p) for p in zip(*parts, strict=True)]
-    return ids
+        keys = pd.Series(["|".join(p) for p in zip(*parts, strict=True)])
+        n = keys.groupby(keys, sort=False).cumcount().to_numpy() + 1
+        ids[todo] = np.where(n > 1, keys + "#" + n.astype(str), keys)
+        repeats[todo] = n > 1
+    return RecordIds(ids, repeats)
+
+
+@dataclass(frozen=True)
+class RecordIds:
+    """Ids of the selected rows, and which of them repeat an earlier row's identity key (kept, numbered)."""
+
+    ids: np.ndarray
+    #: rows with no id whose identity key an earlier row of the file already had (the 2nd, 3rd... report)
+    repeats: np.ndarray
+
+
+def repeated_ids(values: pd.Series) -> np.ndarray:
+    """True for each filled value that already appeared earlier in the column: a record given twice."""
+    return (values != "").to_numpy() & values.duplicated().to_numpy()
 
 
 # ---- services ---------------------------------------------------------------------------------------------

@@ -49,7 +49,8 @@ REASON_HELP: dict[str, str] = {
     UNKNOWN_CATEGORY: "the crime type, severity or other category is not one this app knows",
     NO_COORDINATES: "the row has no location (police.uk cannot map some incidents)",
     BAD_COORDINATES: "the location is not a usable latitude/longitude or OS grid reference",
-    DUPLICATE: "the same record appears earlier in the same file, so it is counted once",
+    DUPLICATE: "the same record id (Crime ID, API id, incident number) appears earlier in the same file, "
+    "so it is counted once; rows without an id are each a separate report and are all kept",
     OUTSIDE_AREA: "the location is outside every ward of the study area (e.g. elsewhere in the force area)",
     NOT_KSI: "a slight-injury collision: only fatal and serious (KSI) collisions are mapped",
     NOT_DELIBERATE: "an accidental fire: only deliberate fires are mapped",
@@ -208,6 +209,8 @@ class Triage:
         self.kept = np.ones(len(table.frame), dtype=bool)
         #: index into ``wards`` of each row's ward (-1 outside), once :func:`check_when_and_where` ran
         self.ward_index = np.full(len(table.frame), -1, dtype=np.int64)
+        #: each row's date (NaT where unreadable), once :func:`check_when_and_where` ran
+        self.dates = np.full(len(table.frame), np.datetime64("NaT"), dtype="datetime64[D]")
         report.rows_read += len(table.frame) + len(table.malformed)
         if table.malformed:
             numbers, texts = zip(*table.malformed, strict=True)
@@ -235,6 +238,19 @@ class Triage:
     def finish(self) -> None:
         self.report.accepted = int(self.kept.sum())
 
+    def months(self) -> list[str]:
+        """The months (``YYYY-MM``) the file covers: every month holding at least one readable date, among
+        all its rows, wherever they are and whether or not they were accepted (a force file's rows
+        outside the study area, or slight collisions, still show which months the file reports on).
+
+        Empty when no row landed inside the study area: a file about somewhere else vouches for nothing
+        here, and its months must not turn into "no incidents" for this area.
+        """
+        if not (self.ward_index >= 0).any():
+            return []
+        dated = self.dates[~np.isnat(self.dates)]
+        return sorted({str(m) for m in dated.astype("datetime64[M]")})
+
 
 @dataclass
 class Parsed:
@@ -247,9 +263,33 @@ class Parsed:
     attributes: pd.DataFrame
     #: figures over the finally accepted rows (incidents, attributes) for the report's details
     describe: Callable[[pd.DataFrame, pd.DataFrame], dict[str, Any]] | None = None
-    #: for a source known to repeat records: the report's sentence on why, given the repeated rows'
-    #: incidents and row numbers (returning None when those need no explanation)
-    explain_repeats: Callable[[pd.DataFrame, np.ndarray], str | None] | None = None
+    #: rows whose identity repeats an earlier row of the file (kept: one row is one report)
+    repeats: RepeatedReports | None = None
+
+
+@dataclass(frozen=True)
+class RepeatedReports:
+    """Rows without an id whose identity an earlier row of the file shares: separate reports, all kept.
+
+    The import report says how many there were, so an analyst who expected "duplicates" to be dropped
+    sees that they were counted, and why.
+    """
+
+    #: one flag per parsed incident row
+    mask: np.ndarray
+    #: what identifies such a row, e.g. "month, map point, street and type (no Crime ID)"
+    identity: str
+
+    def note(self, kept: np.ndarray) -> str | None:
+        """The report's sentence for the repeats among the ``kept`` rows; None when there are none."""
+        n = int(np.asarray(self.mask)[kept].sum())
+        if not n:
+            return None
+        rows, verb = ("row repeats", "it is") if n == 1 else ("rows repeat", "they are")
+        return (
+            f"{n:,} {rows} an earlier row's {self.identity}: each row is a separate report, "
+            f"so {verb} kept and counted"
+        )
 
 
 def check_when_and_where(
@@ -263,6 +303,7 @@ def check_when_and_where(
     """
     dates, month_only = parse_dates(table.col(date_key))
     points = read_points(table)
+    triage.dates = np.asarray(dates, dtype="datetime64[D]")
     triage.set_aside(np.isnat(dates), BAD_DATE)
     triage.set_aside(points.missing, NO_COORDINATES)
     triage.set_aside(points.bad, BAD_COORDINATES)
@@ -306,8 +347,10 @@ def incident_frame(
 
 
 def attribute_frame(triage: Triage, table: Table, keys: tuple[str, ...]) -> pd.DataFrame:
-    """The source columns kept as attributes, for the rows still in (fields the file lacks are left out)."""
-    return pd.DataFrame({key: table.col(key)[triage.kept].to_numpy() for key in keys if table.has(key)})
+    """The source columns kept as attributes, for the rows still in (fields the file lacks are left out;
+    a file with none of them still gets one, empty, row per record)."""
+    columns = {key: table.col(key)[triage.kept].to_numpy() for key in keys if table.has(key)}
+    return pd.DataFrame(columns, index=pd.RangeIndex(int(triage.kept.sum())))
 
 
 def export_incidents(
@@ -318,6 +361,7 @@ def export_incidents(
     layer: str,
     category: np.ndarray,
     kind: pd.Series,
+    kind_name: str,
     no_id_note: str,
     attributes: tuple[str, ...],
 ) -> Parsed:
@@ -325,20 +369,27 @@ def export_incidents(
 
     ``checked`` is what :func:`check_when_and_where` returned. A row is identified by its id where it has
     one, else by its date, place and ``kind`` (the column telling two incidents at one place and time
-    apart). An export with no id column at all gets ``no_id_note`` in the report, because re-importing
-    a corrected copy then adds nothing only while those values stay the same.
+    apart, called ``kind_name`` in the report), numbered among identical rows: each row is a report.
+    An export with no id column at all gets ``no_id_note`` in the report, because re-importing a
+    corrected copy then adds nothing only while those values stay the same.
     """
     dates, month_only, points = checked
     if not table.has("id"):
         triage.report.notes.append(no_id_note)
+    ids = record_ids(table, "id", triage.kept, (table.col("date"), points.lat, points.lon, kind))
     incidents = incident_frame(
         triage,
         layer=layer,
         category=category,
-        source_id=record_ids(table, "id", triage.kept, (table.col("date"), points.lat, points.lon, kind)),
+        source_id=ids.ids,
         dates=dates,
         month_only=month_only,
         points=points,
         street=table.col("street"),
     )
-    return Parsed(triage, incidents, attribute_frame(triage, table, attributes))
+    return Parsed(
+        triage,
+        incidents,
+        attribute_frame(triage, table, attributes),
+        repeats=RepeatedReports(ids.repeats, f"date, place and {kind_name} (no id)"),
+    )

@@ -1,10 +1,16 @@
 """DfT STATS19 road collisions -> the ``ksi`` layer: killed-or-seriously-injured collisions.
 
-Only fatal (severity 1) and serious (2) collisions are mapped; slight ones are counted and set aside.
-Given the matching casualty file, each collision also carries its KSI casualty count (fatal + serious
-casualties), because the partnership's target is counted in casualties, not collisions. When the file
-has DfT's adjusted-severity columns, the adjusted KSI estimate is kept too: DfT's published KSI figures
-are adjusted for the police forces' change of injury-recording system, so that is the comparable number.
+**Which KSI.** Severity is the police-recorded severity as STATS19 reports it (``collision_severity`` /
+``casualty_severity`` 1 fatal, 2 serious), unadjusted: only fatal and serious collisions are mapped; slight
+ones are counted and set aside. Given the matching casualty file, each collision also carries its KSI
+casualty count (fatal + serious casualties), because the partnership's target is counted in casualties,
+not collisions. When the casualty file has DfT's adjusted-severity columns, each collision also keeps
+DfT's adjusted KSI estimate (attribute :data:`ADJUSTED_ATTRIBUTE`: its fatal casualties plus each
+casualty's ``casualty_adjusted_severity_serious`` probability). DfT publishes adjusted figures because
+police forces moved to injury-based recording at different times; for a force already recording that
+way the two agree. The estimate covers the casualties of the KSI collisions stored: casualties of
+collisions the police recorded as slight are not mapped, so their (usually zero) probabilities of
+having been serious are not in it.
 
 Both the current names (``collision_index``, ``collision_severity``) and the older ones
 (``accident_index``, ``accident_severity``) are read. Coordinates come from longitude/latitude, or,
@@ -54,6 +60,11 @@ SEVERITY = {
     "slight": "Slight",
 }
 KSI = ("Fatal", "Serious")
+#: Incident attribute holding DfT's adjusted KSI casualty estimate for a collision (see the module notes).
+ADJUSTED_ATTRIBUTE = "ksi_casualties_adjusted"
+#: How figures name the two KSI definitions wherever both are shown.
+RECORDED_LABEL = "police-recorded severity, unadjusted (STATS19)"
+ADJUSTED_LABEL = "DfT adjusted estimate"
 
 COLLISIONS = Schema(
     expected="a DfT STATS19 collision CSV (columns collision_index or accident_index, collision_severity or "
@@ -117,7 +128,7 @@ def collisions(table: Table, casualties: Table | None, report: ImportReport, war
     dates, _, points = check_when_and_where(triage, table)
 
     keep = triage.kept
-    index = record_ids(table, "index", keep, (table.col("date"), points.lat, points.lon, severity))
+    index = record_ids(table, "index", keep, (table.col("date"), points.lat, points.lon, severity)).ids
     parsed = incident_frame(
         triage,
         layer="ksi",
@@ -136,9 +147,7 @@ def collisions(table: Table, casualties: Table | None, report: ImportReport, war
         attributes["fatal_casualties"] = matched["fatal"].fillna(0).astype(int).astype(str).to_numpy()
         attributes["serious_casualties"] = matched["serious"].fillna(0).astype(int).astype(str).to_numpy()
         if "adjusted" in matched:
-            attributes["ksi_casualties_adjusted"] = (
-                matched["adjusted"].fillna(0).round(4).astype(str).to_numpy()
-            )
+            attributes[ADJUSTED_ATTRIBUTE] = matched["adjusted"].fillna(0).round(4).astype(str).to_numpy()
     return Parsed(triage, parsed, attributes, describe)
 
 
@@ -150,10 +159,8 @@ def describe(incidents: pd.DataFrame, attributes: pd.DataFrame) -> dict:
             "Fatal": int(attributes["fatal_casualties"].astype(int).sum()),
             "Serious": int(attributes["serious_casualties"].astype(int).sum()),
         }
-    if "ksi_casualties_adjusted" in attributes:
-        out["ksi_casualties_adjusted"] = round(
-            float(attributes["ksi_casualties_adjusted"].astype(float).sum()), 2
-        )
+    if ADJUSTED_ATTRIBUTE in attributes:
+        out[ADJUSTED_ATTRIBUTE] = round(float(attributes[ADJUSTED_ATTRIBUTE].astype(float).sum()), 2)
     return out
 
 

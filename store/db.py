@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -77,6 +77,8 @@ CREATE TABLE IF NOT EXISTS incidents ({", ".join(f"{c} {t}" for c, t in INCIDENT
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE IF NOT EXISTS populations (import_id VARCHAR NOT NULL, ward_code VARCHAR NOT NULL,
     ward_name VARCHAR NOT NULL, population INTEGER NOT NULL, PRIMARY KEY (import_id, ward_code));
+CREATE TABLE IF NOT EXISTS coverage (import_id VARCHAR NOT NULL, layer VARCHAR NOT NULL, month DATE NOT NULL,
+    PRIMARY KEY (import_id, layer, month));
 """
 
 
@@ -221,10 +223,16 @@ class Store:
         imported_by: str | None = None,
         synthetic: bool = False,
         report: dict | None = None,
+        coverage: pd.DataFrame | None = None,
+        meta: Mapping[str, str] | None = None,
     ) -> ImportOutcome:
-        """Store incidents and their audit row in one transaction; already-stored records are skipped.
+        """Store incidents, their audit row, the months they cover and ``meta`` values in one transaction;
+        already-stored records are skipped.
 
         ``incidents`` must carry every column of :data:`INCIDENT_COLUMNS` except ``import_id`` (set here).
+        ``coverage`` (columns ``layer``, ``month`` - the first of each month) is what the import vouches
+        for: every incident of those layers in those months is in the file, so a month with none is a
+        true zero. Months no complete import covers are "no data" (see :meth:`coverage`).
         """
         missing = set(INCIDENT_COLUMNS) - {"import_id"} - set(incidents.columns)
         if missing:
@@ -253,6 +261,12 @@ class Store:
                 synthetic=synthetic,
                 report=report,
             )
+            if coverage is not None and not coverage.empty:
+                con.register("covered", coverage.assign(import_id=import_id)[["import_id", "layer", "month"]])
+                con.execute("INSERT OR IGNORE INTO coverage SELECT import_id, layer, month FROM covered")
+                con.unregister("covered")
+            for key, value in (meta or {}).items():
+                con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
         return ImportOutcome(import_id, len(frame), added)
 
     @staticmethod
@@ -350,6 +364,27 @@ class Store:
             con.execute("UPDATE imports SET status = 'undone' WHERE import_id = ?", [import_id])
         return removed
 
+    def rewrite_cells(self, cells_of: Callable[[pd.DataFrame], pd.DataFrame], *, key: str, value: str) -> int:
+        """Recompute every incident's H3 columns from its coordinates, and set meta ``key`` to ``value``,
+        in one transaction; returns the number of distinct points.
+
+        ``cells_of`` takes the distinct (lat, lon) points and returns them with one ``h3_rN`` column per
+        stored resolution. Done per distinct point, not per row, since reports share snapped map points.
+        """
+        with self.transaction() as con:
+            points = con.execute("SELECT DISTINCT lat, lon FROM incidents").df()
+            if not points.empty:
+                cells = cells_of(points)
+                columns = [c for c in cells.columns if c.startswith("h3_r")]
+                con.register("cells", cells)
+                con.execute(
+                    f"UPDATE incidents SET {', '.join(f'{c} = cells.{c}' for c in columns)} FROM cells "
+                    "WHERE incidents.lat = cells.lat AND incidents.lon = cells.lon"
+                )
+                con.unregister("cells")
+            con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+        return len(points)
+
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction() as con:
             con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
@@ -414,6 +449,53 @@ class Store:
             boundary = _first_row(con, "SELECT value FROM meta WHERE key = 'boundary_version'")
         files = ":".join("-" if s is None else f"{s[0]}.{s[1]}" for s in self.file_signature())
         return f"{files}:{n}:{last}:{undone}:{boundary[0] if boundary else ''}"
+
+    def coverage(self) -> pd.DataFrame:
+        """Months each layer's data covers: columns ``layer``, ``month`` (date, first of month), ``synthetic``
+        and ``sources`` (import sources, comma-separated), from complete (not undone) imports only."""
+        empty = pd.DataFrame(columns=["layer", "month", "synthetic", "sources"])
+        if not self.exists():
+            return empty
+        with self.connect(read_only=True) as con:
+            if not _first_row(con, "SELECT 1 FROM information_schema.tables WHERE table_name = 'coverage'"):
+                return empty  # a store written before coverage was recorded: see backfill_coverage
+            return con.execute(
+                "SELECT c.layer, c.month, bool_or(m.synthetic) AS synthetic, "
+                "string_agg(DISTINCT m.source, ', ' ORDER BY m.source) AS sources "
+                "FROM coverage c JOIN imports m USING (import_id) WHERE m.status = 'complete' "
+                "GROUP BY c.layer, c.month ORDER BY c.layer, c.month"
+            ).df()
+
+    def backfill_coverage(self) -> int:
+        """Record coverage for imports made before coverage was recorded; returns the rows added.
+
+        Such an import is taken to cover, for each layer it stored, every month in which it stored at least
+        one incident: the most that can be said without the original file. Imports that already have
+        coverage rows are left alone, so this is idempotent.
+        """
+        uncovered = (
+            "SELECT count(*) FROM incidents WHERE import_id NOT IN (SELECT DISTINCT import_id FROM coverage)"
+        )
+        with self.connect(read_only=True) as con:  # the usual answer, without taking the write lock
+            exists = "SELECT 1 FROM information_schema.tables WHERE table_name = 'coverage'"
+            if _first_row(con, exists) and not _first_row(con, uncovered)[0]:
+                return 0
+        with self.transaction() as con:
+            before = _first_row(con, "SELECT count(*) FROM coverage")[0]
+            con.execute(
+                "INSERT OR IGNORE INTO coverage SELECT DISTINCT i.import_id, i.layer, "
+                "CAST(date_trunc('month', i.date) AS DATE) FROM incidents i "
+                "WHERE i.import_id NOT IN (SELECT DISTINCT import_id FROM coverage)"
+            )
+            return _first_row(con, "SELECT count(*) FROM coverage")[0] - before
+
+    def is_synthetic(self) -> bool:
+        """True when the store holds the synthetic demo (any complete synthetic import)."""
+        if not self.exists():
+            return False
+        with self.connect(read_only=True) as con:
+            row = _first_row(con, "SELECT count(*) FROM imports WHERE synthetic AND status = 'complete'")
+        return bool(row and row[0])
 
     def synthetic_layers(self) -> list[str]:
         """Layers holding any incident from a synthetic (demo) import: these must be labelled as such."""

@@ -96,3 +96,22 @@ def date_range(store: Store) -> tuple[date, date] | None:
 def categories(store: Store) -> pd.DataFrame:
     """Every (layer, category) stored, with its count."""
     return counts(store, Filters(), ("layer", "category"))
+
+
+def casualties_by_year(store: Store, adjusted_attribute: str) -> pd.DataFrame:
+    """Casualties per layer, category, calendar year and kind of data, for rows that carry a casualty count.
+
+    Columns ``layer``, ``category``, ``year``, ``synthetic``, ``casualties`` (the sum of the
+    ``casualties`` column), ``adjusted`` (the sum of the numeric JSON attribute ``adjusted_attribute``,
+    e.g. DfT's adjusted-severity estimate; NULL where no row has it), ``adjusted_rows`` (rows that have
+    it) and ``rows``. An estimate is only comparable when ``adjusted_rows == rows``.
+    """
+    path = f"$.{adjusted_attribute}"
+    adjusted = "TRY_CAST(json_extract_string(i.attributes, ?) AS DOUBLE)"
+    return store.query(
+        "SELECT i.layer, i.category, year(i.date) AS year, m.synthetic, sum(i.casualties) AS casualties, "
+        f"sum({adjusted}) AS adjusted, count({adjusted}) AS adjusted_rows, count(*) AS rows "
+        "FROM incidents i JOIN imports m USING (import_id) "
+        "WHERE m.status = 'complete' AND i.casualties IS NOT NULL GROUP BY ALL ORDER BY ALL",
+        [path, path],
+    )

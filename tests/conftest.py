@@ -1,5 +1,6 @@
-"""Shared fixtures: one demo store per test session (read-only for tests), the reference data, and for the
-browser tests one Chromium and one app server on the demo store, shared by every browser test file."""
+"""Shared fixtures: one demo store per test session (read-only for tests), and for the browser tests one
+Chromium and one app server on the demo store, shared by every browser test file. Every file a test reads is
+in the repository (real public data under tests/fixtures/, with its source): nothing outside it."""
 
 from __future__ import annotations
 
@@ -13,15 +14,25 @@ from layers.demo import build_demo_store
 from store import Store
 from tests import browser_support as bs
 
-REFERENCE_DIR = Path(__file__).resolve().parents[2] / "shared" / "reference"
 DEMO = config.settings()["demo"]
 
 
-@pytest.fixture(scope="session")
-def reference_dir() -> Path:
-    if not REFERENCE_DIR.is_dir():
-        pytest.fail(f"the shared reference data is missing: expected {REFERENCE_DIR}")
-    return REFERENCE_DIR
+@pytest.fixture(scope="session", autouse=True)
+def _stores_outside_the_repository(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Default store paths in a temporary folder for the whole session, so no test (nor the app or CLI it
+    starts) reads or writes a store under the repository's data/ folder; tests name their stores."""
+    import os
+
+    folder = tmp_path_factory.mktemp("default-stores")
+    saved = {k: os.environ.get(k) for k in ("HOTSPOTS_STORE", "HOTSPOTS_DEMO_STORE")}
+    os.environ["HOTSPOTS_STORE"] = str(folder / "hotspots.duckdb")
+    os.environ["HOTSPOTS_DEMO_STORE"] = str(folder / "demo.duckdb")
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 @pytest.fixture(scope="session")

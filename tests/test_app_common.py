@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import config
+from geo.coverage import Coverage
 from geo.grid import study_grid
 from geo.hotspots import default_window, hotspots_from_store
 from layers.ingest import current_wards
@@ -75,7 +76,7 @@ def test_map_and_hotspots_name_a_hexagon_after_the_same_ward(demo_store: Store) 
     of a boundary hexagon's incidents lie in the next ward (the Map page's old rule named those differently).
     """
     wards = current_wards(demo_store)
-    first, last = default_window(demo_store)
+    first, last = default_window(Coverage.from_frame(demo_store.coverage()))
     filters = Filters(
         layers=tuple(config.layers()),
         start=first.start_time.date(),

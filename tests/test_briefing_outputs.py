@@ -61,8 +61,9 @@ def hostile_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
         frames.append(
             pd.DataFrame(
                 {
-                    "lat": rng.normal(centre_lat + dlat, 0.0004, n),
-                    "lon": rng.normal(centre_lon + dlon, 0.0006, n),
+                    # ~130 m spread: a busy neighbourhood of hexagons (one busy hexagon alone is no hot spot)
+                    "lat": rng.normal(centre_lat + dlat, 0.0012, n),
+                    "lon": rng.normal(centre_lon + dlon, 0.0018, n),
                     "date": np.repeat(months, 25),
                     "street": street,
                     "category": rng.choice(["Violence and sexual offences", "Drugs", "Shoplifting"], n),
@@ -173,7 +174,7 @@ def test_cli_refuses_a_bad_period_clearly(demo_store: Store, tmp_path: Path, cap
     assert cli.main([*args, "--period", "2024Q7"]) == 1
     assert "not a quarter such as 2024Q4" in capsys.readouterr().err
     assert cli.main([*args, "--period", "2019Q1"]) == 1
-    assert "no data covers Q1 2019" in capsys.readouterr().err
+    assert "no data was loaded for any month of Q1 2019" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
 
 
@@ -188,6 +189,7 @@ def test_ward_profile_is_one_page_comparing_ward_district_and_kirklees(demo_stor
         assert words in text
     for heading in ("How the ward compares", "Month by month", "Most frequent", "Hotspots in the ward"):
         assert heading in text
+    assert "incidents per 1,000 residents (ONS mid-2020)" in text  # the basis in data/population.csv
     crime = next(r for r in profile.rates if r.layer == "crime")
     period = profile.period
     ward_crime = counts(

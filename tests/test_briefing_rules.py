@@ -12,7 +12,7 @@ import config
 from briefing.charts import seasonal_profile, wrap_to_width
 from briefing.headlines import direction, parse_target, rag, target_for_period, targets
 from briefing.maps import merge_pins, nice_scale_length
-from briefing.periods import Quarter, last_complete_quarter, quarters_between, trailing_months
+from briefing.periods import Quarter, trailing_months
 from briefing.suppression import Disclosure, parse_audience
 from briefing.text import MAX_CHARS, clip, for_matplotlib
 from geo.rates import Change
@@ -39,26 +39,6 @@ def test_quarter_months_and_comparisons_cross_year_ends() -> None:
     assert Quarter(2024, 4).period.end == date(2024, 12, 31)
     assert Quarter(2024, 4).label == "Q4 2024 (Oct to Dec 2024)"
     assert Quarter(2024, 4).code == "2024Q4"
-
-
-@pytest.mark.parametrize(
-    ("latest", "expected"),
-    [
-        (date(2025, 9, 1), Quarter(2025, 3)),
-        (date(2025, 8, 1), Quarter(2025, 2)),
-        (date(2025, 1, 1), Quarter(2024, 4)),
-    ],
-)
-def test_last_complete_quarter_never_includes_a_quarter_still_running(
-    latest: date, expected: Quarter
-) -> None:
-    assert last_complete_quarter(latest) == expected
-
-
-def test_quarters_between_lists_only_whole_quarters_newest_first() -> None:
-    got = quarters_between(date(2022, 10, 1), date(2023, 8, 1))
-    assert got == [Quarter(2023, 2), Quarter(2023, 1), Quarter(2022, 4)]
-    assert quarters_between(date(2022, 11, 1), date(2023, 3, 1)) == [Quarter(2023, 1)]
 
 
 def test_trailing_twelve_months() -> None:

@@ -70,7 +70,7 @@ def test_compare_methods_on_a_planted_persistent_hotspot():
 
 def test_evaluate_on_the_demo(demo_store: Store):
     grid = study_grid(load_wards(), 9)
-    filters = Filters(layers=("asb",))
+    filters = Filters(layers=("council_asb",))  # the demo's (typed) ASB
     frame, fine = read_counts(demo_store, filters, 9), read_counts(demo_store, filters, 10)
     period = pd.Period
     table = evaluate(

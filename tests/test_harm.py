@@ -22,7 +22,7 @@ def test_default_weights_come_from_the_data_file():
     for lid, spec in config.layers().items():
         for category, weight in spec.categories.items():
             assert weights[(lid, category)] == weight
-    assert weights[("crime", "Robbery")] > weights[("asb", "Nuisance")]
+    assert weights[("crime", "Robbery")] > weights[("council_asb", "Nuisance")]
 
 
 def test_harm_values_weigh_each_row():

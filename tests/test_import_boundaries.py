@@ -77,7 +77,7 @@ def _write(folder: Path, name: str, driver: str, geoms: np.ndarray, props: dict,
 
 def _incidents_store(store: Store) -> None:
     (report,) = run_import(store, "police-csv", [fixture("police-street-2024-06.csv")])
-    assert report.added == 18
+    assert report.added == 19  # the 27-row fixture: 19 reports inside Kirklees (see test_import_police)
 
 
 def test_geojson_in_os_grid_with_2024_names_replaces_the_wards_and_reassigns(empty_store: Store) -> None:
@@ -89,7 +89,7 @@ def test_geojson_in_os_grid_with_2024_names_replaces_the_wards_and_reassigns(emp
     assert report.details["wards"] == 23 and report.details["boundary_year"] == 2024
     assert report.details["districts"] == {"Batley & Spen": 6, "Dewsbury & Mirfield": 4, "Huddersfield": 7,
                                            "Rural": 6}  # fmt: skip
-    assert report.details["stored_incidents_reassigned"] == 18
+    assert report.details["stored_incidents_reassigned"] == 19
     assert report.details["stored_incidents_outside_new_wards"] == 0
     assert any("reprojected from EPSG:27700" in n for n in report.notes)
     wards = current_wards(empty_store)
@@ -97,7 +97,7 @@ def test_geojson_in_os_grid_with_2024_names_replaces_the_wards_and_reassigns(emp
     assert empty_store.get_meta("boundary_version").startswith("WD24-")
     # every incident now carries a new code, in the same ward (by name) as before
     stored = empty_store.query("SELECT ward_code, count(*) AS n FROM incidents GROUP BY 1")
-    assert stored["ward_code"].str.startswith("E0599").all() and stored["n"].sum() == 18
+    assert stored["ward_code"].str.startswith("E0599").all() and stored["n"].sum() == 19
     ashbrow = wards.codes[wards.names.index("Ashbrow")]
     assert count(empty_store, "SELECT count(*) FROM incidents WHERE ward_code = ?", [ashbrow]) == 4
     assert empty_store.imports()["source"].tolist() == ["police-csv", "wards"]
@@ -137,7 +137,7 @@ def test_dropping_a_ward_leaves_its_incidents_stored_but_outside(empty_store: St
     data = _geojson([geoms[i] for i in keep], {k: [v[i] for i in keep] for k, v in props.items()})
     (report,) = run_import(empty_store, "wards", [Upload("22-wards.geojson", data)])
     assert report.details["stored_incidents_outside_new_wards"] == 4
-    assert count(empty_store, "SELECT count(*) FROM incidents") == 18  # nothing deleted
+    assert count(empty_store, "SELECT count(*) FROM incidents") == 19  # nothing deleted
 
 
 @pytest.mark.parametrize(

@@ -27,9 +27,9 @@ def test_import_json_report_and_exit_status(tmp_path: Path, capsys: pytest.Captu
     code, out, _ = _main(capsys, "import", "police-csv", police, "--json", "--store", store)
     assert code == 0
     data = json.loads(out)
-    assert data["imported"] is True and data["rows_added"] == 18
+    assert data["imported"] is True and data["rows_added"] == 19
     (report,) = data["reports"]
-    assert (report["rows_read"], report["accepted"], report["duplicates"]) == (27, 18, 2)
+    assert (report["rows_read"], report["accepted"], report["duplicates"]) == (27, 19, 1)
     assert report["set_aside"]["no coordinates"] == {"count": 2, "rows": [17, 18]}
 
     # the same file again: nothing added, still a successful (idempotent) import
@@ -38,14 +38,14 @@ def test_import_json_report_and_exit_status(tmp_path: Path, capsys: pytest.Captu
     assert json.loads(out)["reports"][0]["duplicates"] == 20
 
 
-def test_import_text_names_duplicates_and_explains_asb_repeats(
+def test_import_text_names_duplicates_and_the_repeated_reports_kept(
     tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
     police = str(FIXTURES / "police-street-2024-06.csv")
     code, out, _ = _main(capsys, "import", "police-csv", police, "--store", str(tmp_path / "s.duckdb"))
     assert code == 0
-    assert "set aside 2 x duplicate within the file (" in out and "): rows 13, 22" in out
-    assert "note: police.uk publishes repeated anti-social behaviour reports at one snapped map point" in out
+    assert "set aside 1 x duplicate within the file (" in out and "): rows 22" in out
+    assert "note: 1 row repeats an earlier row's month, map point, street and type (no Crime ID)" in out
 
 
 def test_nothing_importable_exits_non_zero_with_the_sentence(

@@ -27,22 +27,22 @@ def test_force_file_rows_are_accepted_or_set_aside_with_their_row_numbers(empty_
     (report,) = run_import(empty_store, "police-csv", [fixture(CSV)])
     assert report.error is None
     assert report.rows_read == 27
-    assert report.accepted == 18 and report.added == 18
-    assert report.accepted_by_layer == {"asb": 5, "crime": 13}
+    assert report.accepted == 19 and report.added == 19
+    assert report.accepted_by_layer == {"asb": 6, "crime": 13}
     assert {reason: rows.tolist() for reason, rows in report.set_aside.items()} == {
         "unknown category": [23],  # "Fraud" is not a police.uk street crime type
         "bad date": [24],  # month 2024-13
         "no coordinates": [17, 18],
         "outside area": [19, 20, 21],  # Leeds, Bradford, Wakefield
-        "duplicate within the file": [13, 22],  # a repeated ASB row (no Crime ID) and a repeated Crime ID
+        "duplicate within the file": [22],  # a repeated Crime ID; row 13 repeats row 12's ASB cells: kept
     }
     assert report.rows_read == report.accepted + report.rows_set_aside
-    assert report.duplicates == 2
+    assert report.duplicates == 1
     stored = empty_store.query(
         "SELECT layer, category, count(*) AS n FROM incidents GROUP BY ALL ORDER BY ALL"
     )
     assert stored.loc[stored["layer"] == "asb", "category"].tolist() == ["Unclassified"]
-    assert int(stored["n"].sum()) == 18
+    assert int(stored["n"].sum()) == 19
     one = empty_store.query(
         "SELECT * FROM incidents WHERE street = 'On or near Station Road, Holmfirth'"
     ).iloc[0]
@@ -53,25 +53,28 @@ def test_force_file_rows_are_accepted_or_set_aside_with_their_row_numbers(empty_
     assert cafe == 1  # UTF-8 after the byte-order mark is read as such
 
 
-def test_repeated_asb_reports_are_explained_once_with_their_rows(empty_store: Store) -> None:
+def test_repeated_asb_reports_are_kept_and_the_report_says_how_many(empty_store: Store) -> None:
     (report,) = run_import(empty_store, "police-csv", [fixture(CSV)])
-    explained = [n for n in report.notes if "anti-social behaviour" in n]
+    explained = [n for n in report.notes if "separate report" in n]
     assert explained == [
-        "police.uk publishes repeated anti-social behaviour reports at one snapped map point (same month, "
-        "place and type, no Crime ID) and these are counted once: 1 repeat set aside as 'duplicate within "
-        "the file', row 13."
-    ]  # row 22 repeats a Crime ID: a plain duplicate, not a police.uk ASB repeat
-    assert "counted once" in REASON_HELP["duplicate within the file"]
+        "1 row repeats an earlier row's month, map point, street and type (no Crime ID): each row is a "
+        "separate report, so it is kept and counted"
+    ]
+    market = count(
+        empty_store, "SELECT count(*) FROM incidents WHERE layer = 'asb' AND street LIKE '%Market%'"
+    )
+    assert market == 2  # rows 12 and 13: two reports at one snapped point
+    assert "rows without an id are each a separate report" in REASON_HELP["duplicate within the file"]
 
 
 def test_the_report_is_recorded_with_the_import(empty_store: Store) -> None:
     (report,) = run_import(empty_store, "police-csv", [fixture(CSV)])
     recorded = json.loads(empty_store.query("SELECT report FROM imports")["report"][0])
-    assert recorded["rows_read"] == 27 and recorded["accepted"] == 18
+    assert recorded["rows_read"] == 27 and recorded["accepted"] == 19
     assert recorded["set_aside"]["outside area"] == {"count": 3, "rows": [19, 20, 21]}
-    assert recorded["added"] == 18 and recorded["already_stored"] == 0
+    assert recorded["added"] == 19 and recorded["already_stored"] == 0
     log = empty_store.imports().iloc[0]
-    assert (log["rows_read"], log["rows_added"], log["rows_set_aside"]) == (27, 18, 9)
+    assert (log["rows_read"], log["rows_added"], log["rows_set_aside"]) == (27, 19, 8)
     assert log["import_id"] == report.import_id
 
 
@@ -80,7 +83,7 @@ def test_set_aside_rows_download_as_csv_with_their_cells(empty_store: Store) -> 
     frame = pd.read_csv(
         io.BytesIO(report.set_aside_csv()), dtype=str, keep_default_na=False, encoding="utf-8-sig"
     )
-    assert frame["row"].astype(int).tolist() == [13, 17, 18, 19, 20, 21, 22, 23, 24]
+    assert frame["row"].astype(int).tolist() == [17, 18, 19, 20, 21, 22, 23, 24]
     assert frame.set_index("row").loc["19", "reason"] == "outside area"
     assert frame.set_index("row").loc["19", "Location"] == "On or near Briggate"
     assert frame.set_index("row").loc["23", "Crime type"] == "Fraud"
@@ -89,10 +92,10 @@ def test_set_aside_rows_download_as_csv_with_their_cells(empty_store: Store) -> 
 def test_importing_the_same_file_twice_adds_nothing(empty_store: Store) -> None:
     run_import(empty_store, "police-csv", [fixture(CSV)])
     (again,) = run_import(empty_store, "police-csv", [fixture(CSV)])
-    assert (again.accepted, again.added, again.already_stored) == (18, 0, 18)
+    assert (again.accepted, again.added, again.already_stored) == (19, 0, 19)
     assert again.duplicates == 20
     assert any("the same file was imported before" in n for n in again.notes)
-    assert count(empty_store, "SELECT count(*) FROM incidents") == 18
+    assert count(empty_store, "SELECT count(*) FROM incidents") == 19
 
 
 def test_a_saved_api_response_gives_the_same_records_as_the_csv(empty_store: Store) -> None:

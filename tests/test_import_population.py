@@ -1,10 +1,12 @@
-"""Ward populations: import by name or code, fall back to data/population.csv, undo restores."""
+"""Ward populations: the published ONS mid-2020 estimates shipped in data/population.csv, import by name or
+code, fall back to the shipped file, undo restores, and every rate names its basis."""
 
 from __future__ import annotations
 
 import pytest
 
 import config
+from geo.rates import Population, area_population, rate_unit
 from layers.importer import run_import, undo
 from layers.population import ward_populations
 from layers.readers import Upload
@@ -16,8 +18,22 @@ def test_populations_fall_back_to_the_shipped_file_until_imported(empty_store: S
     shipped = {r["ward_code"]: int(r["population"]) for r in config.default_populations()}
     pops = ward_populations(empty_store)
     assert {code: p.people for code, p in pops.items()} == shipped
-    assert pops["E05001389"].approximate is False  # Ashbrow: a mid-year estimate
-    assert pops["E05008558"].approximate is True  # Almondbury: the demo's equal share
+    assert {p.basis for p in pops.values()} == {"ONS mid-2020"}
+
+
+def test_shipped_populations_are_the_published_ons_mid_2020_ward_estimates(empty_store: Store) -> None:
+    """Figures as ONS publishes them (ward mid-2020 estimates via Nomis), read the way rates read them."""
+    pops = ward_populations(empty_store)
+    assert len(pops) == 23
+    assert sum(p.people for p in pops.values()) == 441_290
+    assert pops["E05001389"].people == 20_572  # Ashbrow
+    assert pops["E05001410"].people == 24_262  # Newsome
+    assert pops["E05008562"].people == 16_407  # Kirkburton
+    rows = config.default_populations()
+    assert {r["year"] for r in rows} == {"2020"}
+    assert not any("approximat" in " ".join(r.values()).lower() for r in rows)  # no placeholder left
+    borough = area_population(pops, pops)
+    assert rate_unit(borough.basis) == "per 1,000 residents (ONS mid-2020)"
 
 
 def test_population_by_ward_name_with_title_rows_and_thousands_separators(empty_store: Store) -> None:
@@ -30,11 +46,13 @@ def test_population_by_ward_name_with_title_rows_and_thousands_separators(empty_
     assert report.accepted == report.added == 7
     assert "16 ward(s) not in the file keep their earlier figure" in report.notes[-1]
     pops = ward_populations(empty_store)
-    assert pops["E05008558"].people == 18900 and not pops["E05008558"].approximate  # Almondbury, imported
+    assert pops["E05008558"] == Population(18900, "ward-population.csv")  # Almondbury, imported
     assert pops["E05008560"].people == 19010  # "Crosland Moor & Netherton" matched by loose name
     assert pops["E05001408"].people == 19400  # "Liversedge And Gomersal"
-    assert pops["E05001401"].people == 18240  # Golcar: not usable in the file, shipped figure kept
+    assert pops["E05001401"] == Population(18240, "ONS mid-2020")  # Golcar: unusable there, shipped kept
     assert len(pops) == 23
+    # a rate over wards from both says its denominator is mixed
+    assert set(area_population(pops, pops).basis.split(" and ")) == {"ONS mid-2020", "ward-population.csv"}
 
 
 def test_a_later_import_wins_and_undo_brings_the_earlier_figures_back(empty_store: Store) -> None:

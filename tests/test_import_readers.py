@@ -237,4 +237,16 @@ def test_record_ids_use_the_id_column_else_a_stable_identity() -> None:
     table = read(b"Reference,Date,Latitude,Longitude\nA1,d,53.6,-1.7\n,d,53.6,-1.7\n,e,53.61,-1.7\n")
     lat = readers.numbers(table.col("latitude"))
     ids = readers.record_ids(table, "id", np.array([True, True, False]), (table.col("date"), lat))
-    assert ids.tolist() == ["A1", "d|53.600000"]
+    assert ids.ids.tolist() == ["A1", "d|53.600000"]
+    assert ids.repeats.tolist() == [False, False]
+
+
+def test_identical_rows_without_an_id_are_numbered_reports_and_a_repeated_id_is_not() -> None:
+    table = read(
+        b"Reference,Date,Latitude,Longitude\n,d,53.6,-1.7\nB2,d,53.6,-1.7\n,d,53.6,-1.7\n,d,53.6,-1.7\nB2,x,1,1\n"
+    )
+    lat = readers.numbers(table.col("latitude"))
+    ids = readers.record_ids(table, "id", np.ones(5, dtype=bool), (table.col("date"), lat))
+    assert ids.ids.tolist() == ["d|53.600000", "B2", "d|53.600000#2", "d|53.600000#3", "B2"]
+    assert ids.repeats.tolist() == [False, False, True, True, False]
+    assert readers.repeated_ids(table.col("id")).tolist() == [False, False, False, False, True]

@@ -15,10 +15,14 @@ from geo.rates import (
     Population,
     add_months,
     area_population,
+    combined_basis,
     month_end,
     months_between,
     per_year,
+    rate_heading,
     rate_per_1000,
+    rate_unit,
+    residents_text,
 )
 
 
@@ -70,11 +74,22 @@ def test_within_requires_the_data_to_cover_the_whole_period() -> None:
 
 
 def test_area_population_sums_wards_and_refuses_unknown_ones() -> None:
-    pops = {"A": Population(1000, False), "B": Population(3000, True)}
-    assert area_population(pops, ["A"]) == Population(1000, False)
-    assert area_population(pops, ["A", "B"]) == Population(4000, True)
+    pops = {"A": Population(1000, "ONS mid-2020"), "B": Population(3000, "ONS mid-2020")}
+    assert area_population(pops, ["A"]) == Population(1000, "ONS mid-2020")
+    assert area_population(pops, ["A", "B"]) == Population(4000, "ONS mid-2020")
     assert area_population(pops, ["A", "C"]) is None
     assert area_population(pops, []) is None
+
+
+def test_a_rate_names_its_population_basis_and_a_mixed_basis_says_so() -> None:
+    pops = {"A": Population(1000, "ONS mid-2020"), "B": Population(3000, "pop-2023.csv")}
+    mixed = area_population(pops, ["A", "B", "A"])
+    assert mixed == Population(5000, "ONS mid-2020 and pop-2023.csv")
+    assert rate_unit(mixed.basis) == "per 1,000 residents (ONS mid-2020 and pop-2023.csv)"
+    assert rate_heading("ONS mid-2020") == "Rate per 1,000 residents (ONS mid-2020)"
+    assert residents_text(Population(441_290, "ONS mid-2020")) == "441,290 residents (ONS mid-2020)"
+    # a figure with no stated basis is not given empty brackets
+    assert rate_unit(combined_basis([Population(10, ""), None])) == "per 1,000 residents"
 
 
 def test_rates_per_1000_and_per_year() -> None:

@@ -97,8 +97,10 @@ def pdf_bytes(result: ActionPlan, *, synthetic: bool, produced: datetime) -> byt
     )
     if synthetic:
         pdf.para(config.SYNTHETIC_LABEL, size=9, style="B", colour=(170, 0, 0))
+    for note in (*result.unmeasured, *result.left_out):
+        pdf.para(note, size=8.5, style="I", colour=(170, 0, 0))
     if not result.locations:
-        pdf.para("No incidents of the chosen kinds in this area and window.", size=10)
+        pdf.para(result.too_few or "No incidents of the chosen kinds in this area and window.", size=10)
     else:
         rows = [
             (
@@ -217,7 +219,8 @@ def render() -> None:
     )
     if not common.require_incidents(store):
         return
-    span = common.data_span(store)
+    covered = common.coverage(store)
+    span = (covered.earliest(), covered.latest())  # the months with data
     defaults, _ = load_presets()
     args = _controls(wards, defaults, span)
     if not args["weights"]:
@@ -227,6 +230,10 @@ def render() -> None:
         str(store.path), common.store_version(store), wards, resolution=defaults.resolution, **args
     )
     synthetic = bool(common.synthetic_layers(store))
+    for note in result.unmeasured:  # a preset part the loaded data cannot count: say so, never a silent 0
+        st.warning(plain(note), icon=":material/block:")
+    for note in result.left_out:
+        st.caption(plain(note))
 
     map_col, list_col = st.columns([3, 2], gap="medium")
     with map_col:
@@ -237,7 +244,7 @@ def render() -> None:
         st.subheader(f"{len(result.locations)} locations in {plain(result.area_name)}")
         st.caption(result.period.label)
         if not result.locations:
-            st.info("No incidents of the chosen kinds in this area and window.")
+            st.info(result.too_few or "No incidents of the chosen kinds in this area and window.")
         # as tall as the map beside it: a long list scrolls instead of leaving a gap under the map
         with st.container(height=MAP_HEIGHT - 80, border=False):
             for loc in result.locations:

@@ -18,11 +18,13 @@ import streamlit as st
 import config
 from briefing.packs import PackContext
 from geo.boundaries import Wards
+from geo.coverage import Coverage
 from geo.grid import StudyGrid
 from geo.grid import study_grid as build_grid
+from geo.measurable import combinable
 from geo.rates import Period, Population, add_months, months_between
 from layers.demo import build_demo_store
-from layers.ingest import current_wards
+from layers.ingest import current_wards, upgrade_store
 from layers.population import ward_populations as layer_populations
 from store import Store
 from store import queries as q
@@ -73,9 +75,39 @@ def layer_key(layer: str) -> str:
 # ---- the store -------------------------------------------------------------------------------------
 
 
+#: Session key of the sidebar switch that shows the synthetic demo while a real store exists.
+KEY_SHOW_DEMO = "data_show_demo"
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _is_synthetic(path: str, signature: tuple) -> bool:
+    return Store(path).is_synthetic()
+
+
+def is_synthetic(store: Store) -> bool:
+    """True when the store holds the synthetic demo (cached while its file is unchanged)."""
+    return _is_synthetic(str(store.path), store.file_signature())
+
+
+def real_store() -> Store | None:
+    """The real-data store (``$HOTSPOTS_STORE``, else ``data/hotspots.duckdb``) once it exists, else None.
+
+    A store at that path holding the demo (an older install kept its demo there) is not a real store.
+    """
+    store = Store(config.store_path())
+    return store if store.exists() and not is_synthetic(store) else None
+
+
 def current_store() -> Store:
-    """The store named by ``$HOTSPOTS_STORE`` (else the default under ``data/``), as the CLI resolves it."""
-    return Store(config.store_path())
+    """The store the pages show: the real store once one exists, unless the user switched to the demo;
+    else the synthetic demo. Real and synthetic data live in separate stores and are never summed."""
+    real = real_store()
+    if real is not None and not st.session_state.get(KEY_SHOW_DEMO, False):
+        return real
+    configured = Store(config.store_path())
+    if configured.exists() and real is None:
+        return configured  # the configured store holds the demo: show it as such
+    return Store(config.demo_store_path())
 
 
 @st.cache_resource(show_spinner=False)
@@ -85,13 +117,36 @@ def _build_demo(path: str) -> dict[str, int]:
     return build_demo_store(path, years=demo["years"], seed=demo["seed"], end_month=demo["end_month"])
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _upgraded(path: str) -> bool:
+    """Bring a store written by an earlier version up to date once per process (see upgrade_store)."""
+    upgrade_store(Store(path))
+    return True
+
+
 def ensure_store() -> Store:
     """The current store, building the synthetic demo first (with a spinner) when there is no store yet."""
     store = current_store()
     if not store.exists():
         with st.spinner("First run: building the synthetic Kirklees demo data (a few seconds)..."):
             _build_demo(str(store.path))
+    _upgraded(str(store.path))
     return store
+
+
+def data_switch() -> None:
+    """Say in the sidebar which data the pages show; where a real store exists, offer the demo instead."""
+    sb = st.sidebar
+    if real_store() is None:
+        sb.caption("Showing the **synthetic demo** (no real data loaded yet).")
+        return
+    sb.toggle(
+        "Show the synthetic demo instead",
+        key=KEY_SHOW_DEMO,
+        help="The real data and the synthetic demo are kept in separate stores and never added together.",
+    )
+    shown = "the **synthetic demo**" if st.session_state.get(KEY_SHOW_DEMO) else "**real data**"
+    sb.caption(f"Showing {shown} ({plain(current_store().path.name)}).")
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -189,6 +244,16 @@ def data_span(store: Store) -> tuple[date, date] | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
+def _coverage(path: str, version: str) -> Coverage:
+    return Coverage.from_frame(Store(path).coverage())
+
+
+def coverage(store: Store) -> Coverage:
+    """Which months each layer's data covers (see :mod:`geo.coverage`), cached per store version."""
+    return _coverage(str(store.path), store_version(store))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
 def _categories(path: str, version: str) -> pd.DataFrame:
     return q.categories(Store(path))
 
@@ -227,8 +292,9 @@ def footer() -> None:
 
 
 def require_incidents(store: Store) -> bool:
-    """False, after saying how to load some, when the store holds no incidents (the page then stops)."""
-    if data_span(store) is None:
+    """False, after saying how to load some, when the store holds no incidents or no month of data (the
+    page then stops)."""
+    if data_span(store) is None or coverage(store).latest() is None:
         st.info(
             "There are no incidents in the store yet: load some on the **Load data** page, or build the "
             "synthetic demo with the command `hotspots demo`."
@@ -253,16 +319,18 @@ def sidebar_filters(store: Store) -> Filters:
     one page still holds on the next; Streamlit resets a value that a change of options made invalid
     (a ward outside a newly chosen district, a category of a layer switched off).
     """
-    span = data_span(store)
-    if span is None:
-        raise ValueError("the store holds no incidents: check require_incidents() before drawing filters")
+    covered = coverage(store)
+    first_month, last_month = covered.earliest(), covered.latest()
+    if first_month is None or last_month is None:
+        raise ValueError("the store holds no data: check require_incidents() before drawing filters")
     the_wards = wards(store)
     layer_specs = config.layers()
     sb = st.sidebar
     sb.header("Filters")
 
-    months = [m.strftime("%Y-%m") for m in months_between(*span)]
-    default_first = max(span[0], add_months(span[1], -(DEFAULT_MONTHS - 1))).strftime("%Y-%m")
+    # the months data was loaded for (any layer); the default is the latest year of them
+    months = [m.strftime("%Y-%m") for m in months_between(first_month, last_month)]
+    default_first = max(first_month, add_months(last_month, -(DEFAULT_MONTHS - 1))).strftime("%Y-%m")
     first, last = sb.select_slider(
         "Months",
         options=months,
@@ -295,6 +363,9 @@ def sidebar_filters(store: Store) -> Filters:
         )
     ]
     stored = stored_categories(store)
+    chosen, left_out = combinable(chosen, set(stored["layer"]))  # never count the same reports twice
+    for note in left_out:
+        sb.caption(f"{note} Switch a layer off to see the other.")
     picked = sb.multiselect(
         "Categories",
         [(r.layer, r.category) for r in stored.itertuples() if r.layer in chosen],

@@ -13,6 +13,7 @@ import re
 import pandas as pd
 import streamlit as st
 
+import config
 from layers.importer import SOURCES, detect_source, run_import, undo
 from layers.readers import Upload
 from layers.report import REASON_HELP, ImportReport
@@ -37,7 +38,7 @@ _EXTENSIONS = sorted({ext for source in SOURCES.values() for ext in source.exten
 
 
 def render() -> None:
-    store = common.current_store()
+    store = Store(config.store_path())  # imports go to the real store, never into the demo's
     st.title("Load data")
     st.write(
         "Load each month's data here: police.uk street crime, STATS19 road collisions, fly-tipping and fire "
@@ -45,9 +46,31 @@ def render() -> None:
         "that cannot be mapped are set aside with the reason, and the report below lists them. Importing "
         "the same file twice adds nothing, and any import can be undone as a whole."
     )
+    _say_where_imports_go(store)
     _upload_section(store)
     _show_reports()
     _history_section(store)
+
+
+def _say_where_imports_go(store: Store) -> None:
+    """Name the store imports land in: real data never goes into the synthetic demo's store."""
+    name = common.plain(store.path.name)
+    if not store.exists():
+        st.info(
+            f"You are looking at the **synthetic demo**. Importing a file starts your **real data store** "
+            f"({name}): the demo is never mixed with real data. Once it exists the app shows your real "
+            "data, with a switch in the sidebar back to the demo.",
+            icon=":material/database:",
+        )
+    elif common.is_synthetic(store):
+        st.warning(
+            f"{name} holds the synthetic demo, so real files cannot be imported into it. Point "
+            "`HOTSPOTS_STORE` at a new file (or use `hotspots import SOURCE FILE --new-store PATH`) to start "
+            "a real store.",
+            icon=":material/block:",
+        )
+    else:
+        st.caption(f"Imports go to your real data store ({name}).")
 
 
 def _upload_section(store: Store) -> None:

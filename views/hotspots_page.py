@@ -35,6 +35,7 @@ from geo.hotspots import (
     to_geojson,
 )
 from geo.mapdata import cell_ring
+from geo.rates import Period
 from store import Store
 from store.queries import Filters
 from views import common, maps
@@ -311,15 +312,19 @@ def downloads(result: HotspotResult, ranked: pd.DataFrame, synthetic: bool) -> N
 
 def trust_section(store: Store, filters: Filters, result: HotspotResult, weights: tuple | None) -> None:
     """Hit rate and PAI of the map against the months that followed (see :mod:`geo.evaluation`)."""
-    span = common.data_span(store)
-    last_data = pd.Period(span[1], "M")
+    covered = common.coverage(store)
+    last_data = pd.Period(covered.latest(filters.layers), "M")
     test_first = result.last + 1
     if test_first + (TEST_MONTHS - 1) > last_data:
         test_first = last_data - (TEST_MONTHS - 1)
     test = (test_first, test_first + (TEST_MONTHS - 1))
     train = (test_first - 12, test_first - 1)
-    if train[0] < pd.Period(span[0], "M"):
-        st.info("There is not enough data before the test months to check the map (15 months are needed).")
+    months = Period.of_months(train[0].start_time.date(), test[1].start_time.date())
+    if not covered.covers(months, filters.layers):
+        st.info(
+            f"The check needs data for every month of {months.label} (12 months to draw the map and "
+            f"{TEST_MONTHS} to check it); {covered.missing(months, filters.layers)} of them have none."
+        )
         return
     month = "%b %Y"
     st.caption(
@@ -409,7 +414,18 @@ def render() -> None:
     group = maps.area_group(fmap, the_wards, district=filters.district, ward=filters.ward, name="Hotspots")
     add_hotspots(group, result)
     maps.show(fmap, key="hotspot_map", height=MAP_HEIGHT, group=group)
+    window = common.period_of(filters)
+    covered = common.coverage(store)
+    st.caption(f"Months analysed: {covered.label(window, filters.layers)}.")
+    if covered.missing(window, filters.layers):
+        st.warning(
+            f"{covered.missing(window, filters.layers)} of the {window.months} months chosen have no data "
+            "for some of the layers shown: the hot spots rest on the months that have data.",
+            icon=":material/event_busy:",
+        )
     st.markdown(legend_html(result, local), unsafe_allow_html=True)
+    if result.too_few:  # an empty map must say why, never read as "no hot spots here"
+        st.warning(result.too_few_message, icon=":material/block:")
     if result.trend_slices is None:
         st.caption(
             "Trend classes need at least 10 whole months or quarters of data; there are not enough yet."
@@ -423,7 +439,7 @@ def render() -> None:
     st.subheader(f"Hot cells in {common.plain(common.area_name(filters, the_wards))}")
     ranked = ranked_table(result)
     if ranked.empty:
-        st.info("No cell is a significant hot spot for these choices.")
+        st.info(result.too_few_message or "No cell is a significant hot spot for these choices.")
     else:
         show_ranked(ranked)
     synthetic = any(lid in common.synthetic_layers(store) for lid in filters.layers)

@@ -18,9 +18,22 @@ import streamlit as st
 
 import config
 from geo.boundaries import Wards
+from geo.coverage import Coverage
 from geo.grid import StudyGrid
 from geo.mapdata import hex_layer, map_resolution
-from geo.rates import Change, area_population, per_year, rate_per_1000
+from geo.rates import (
+    Change,
+    Period,
+    Population,
+    area_population,
+    no_data,
+    not_comparable,
+    per_year,
+    rate_heading,
+    rate_per_1000,
+    rate_unit,
+    residents_text,
+)
 from store import Store
 from store.queries import Filters, counts
 from views import common, maps
@@ -77,29 +90,52 @@ def legend_html(hexes: DrawnHexes, res: int, local: bool) -> str:
 
 
 def summary_table(
-    current: pd.DataFrame, previous: pd.DataFrame | None, layer_ids: tuple[str, ...], people: int | None
+    current: pd.DataFrame,
+    previous: pd.DataFrame | None,
+    layer_ids: tuple[str, ...],
+    population: Population | None,
+    coverage: Coverage,
+    period: Period,
 ) -> pd.DataFrame:
-    """One row per shown layer plus a total: count, rate per 1,000 residents, change vs previous period."""
+    """One row per shown layer plus a total: count, rate per 1,000 residents (the heading names the
+    population estimate, e.g. "ONS mid-2020"), change vs previous period.
+
+    Coverage decides what may be shown: a layer with no data for the period reads "no data"; one with
+    data for some of its months shows the count with "(N of M months)" and no rate (a rate over part of
+    the period would read low); a change needs both periods fully covered, else "not comparable: N months
+    missing" - never a fall to zero because nobody loaded a month.
+    """
+    people = population.people if population else None
+    rate_column = rate_heading(population.basis if population else "")
     now = current.set_index("layer")["n"] if not current.empty else pd.Series(dtype="int64")
     before = (
         previous.set_index("layer")["n"]
         if previous is not None and not previous.empty
         else pd.Series(dtype="int64")
     )
+    earlier = period.previous()
     rows = []
+    with_data = coverage.with_data(period, layer_ids) or list(layer_ids)
+    total_label = "All shown" if len(with_data) == len(layer_ids) else "All shown with data"
     for label, ids in [
         *((config.layers()[lid].label, [lid]) for lid in layer_ids),
-        ("All shown", list(layer_ids)),
+        (total_label, with_data),
     ]:
         n = int(now.reindex(ids).fillna(0).sum())
-        prev = None if previous is None else int(before.reindex(ids).fillna(0).sum())
-        rate = rate_per_1000(n, people)
+        gap, gap_before = coverage.missing(period, ids), coverage.missing(earlier, ids)
+        covered = period.months - gap
+        if not covered:
+            empty = {"Incidents": no_data(gap, period.months), rate_column: "–", "Change": "–"}
+            rows.append({"Layer": label, **empty})
+            continue
+        prev = None if previous is None or gap_before else int(before.reindex(ids).fillna(0).sum())
+        rate = None if gap else rate_per_1000(n, people)
         rows.append(
             {
                 "Layer": label,
-                "Incidents": f"{n:,}",
-                "Per 1,000 residents": "n/a" if rate is None else f"{rate:,.1f}",
-                "Change": Change(n, prev).text,
+                "Incidents": f"{n:,}" + (f" ({covered} of {period.months} months)" if gap else ""),
+                rate_column: "n/a" if rate is None else f"{rate:,.1f}",
+                "Change": not_comparable(gap) if gap else Change(n, prev, gap_before).text,
             }
         )
     return pd.DataFrame(rows).set_index("Layer")
@@ -107,23 +143,25 @@ def summary_table(
 
 def summary_panel(store: Store, filters: Filters, the_wards: Wards) -> None:
     period = common.period_of(filters)
-    span = common.data_span(store)
+    coverage = common.coverage(store)
     previous_period = period.previous()
-    comparable = span is not None and previous_period.within(*span)
-    layer_ids = filters.layers or ()
+    layer_ids = tuple(coverage.with_data(period, filters.layers or ())) or (filters.layers or ())
+    comparable = coverage.covers(period, layer_ids) and coverage.covers(previous_period, layer_ids)
     current = common.counts(store, filters, ("layer",))
     previous = (
         common.counts(store, filters.shifted(previous_period.start, previous_period.end), ("layer",))
-        if comparable
+        if coverage.any_in(previous_period, layer_ids)
         else None
     )
     population = area_population(common.ward_populations(store), common.area_wards(filters, the_wards))
     people = population.people if population else None
     total = int(current["n"].sum()) if not current.empty else 0
-    total_change = Change(total, None if previous is None else int(previous["n"].sum()))
+    total_change = Change(
+        total, int(previous["n"].sum()) if comparable and previous is not None else None
+    )
 
     st.subheader(common.area_name(filters, the_wards))
-    st.caption(period.label)
+    st.caption(coverage.label(period, layer_ids))
     st.metric(
         "Incidents shown",
         f"{total:,}",
@@ -133,21 +171,27 @@ def summary_panel(store: Store, filters: Filters, the_wards: Wards) -> None:
         delta_color="inverse",
         help="Change compared with the same number of months immediately before. Red means more incidents.",
     )
-    st.table(summary_table(current, previous, layer_ids, people))
+    st.table(summary_table(current, previous, filters.layers or (), population, coverage, period))
     if population:
-        note = " Some ward populations are approximate." if population.approximate else ""
         # rates count the months chosen; scaled to a year they compare with annual published figures
         yearly = per_year(rate_per_1000(total, people), period.months)
         over_a_year = (
-            f" Over a year that is {yearly:,.1f} incidents per 1,000 residents."
-            if period.months != 12
+            f" Over a year that is {yearly:,.1f} incidents {rate_unit(population.basis)}."
+            if period.months != 12 and coverage.covers(period, layer_ids)
             else ""
         )
-        st.caption(f"Rates use {population.people:,} residents.{note}{over_a_year}")
+        st.caption(f"Rates use {residents_text(population)}.{over_a_year}")
     else:
         st.caption("No population figure for this area, so no rate is shown.")
+    without = [config.layers()[lid].label for lid in filters.layers or () if lid not in layer_ids]
+    if without:
+        st.caption(f"No data is loaded for {', '.join(without)} in these months; the total leaves them out.")
     if not comparable:
-        st.caption(f"No change shown: the data does not cover the previous period ({previous_period.label}).")
+        missing = coverage.missing(period, layer_ids) + coverage.missing(previous_period, layer_ids)
+        st.caption(
+            f"No overall change shown: {missing} month{'s' if missing != 1 else ''} of {period.label} and "
+            f"the period before ({previous_period.label}) have no data for some of the layers shown."
+        )
 
 
 EXPLANATION = """
@@ -165,7 +209,9 @@ and places people visit (shops, stations, night-time economy) have high rates be
 where people gather, not only where they live.
 
 **Change.** The same count for the same number of months immediately before (for 12 months, the year
-before). ↑ means more incidents, ↓ fewer, → the same.
+before). ↑ means more incidents, ↓ fewer, → the same. When either period has months with no data
+loaded, no change is shown ("not comparable: N months missing"): a month nobody loaded is not a month
+with no incidents.
 """
 
 

@@ -21,10 +21,13 @@ GRID = """
 The area is divided into equal hexagons (Uber's H3 grid). Every hexagon that touches the chosen area
 is included, **also the ones where nothing was recorded**: a quiet place is part of the picture, and
 leaving it out would make everywhere else look quieter than it is. Each hexagon is named after the ward
-that holds its centre (or the nearest ward, for a hexagon poking over the edge).
+that holds its centre (or the nearest ward, for a hexagon poking over the edge). An incident is counted
+in the hexagon its map point lies in, at every hexagon size.
 """
 
-GISTAR = """
+EVIDENCE = config.hotspot_settings()
+
+GISTAR = f"""
 ### 2. Is this place a hot spot? (Getis-Ord Gi*)
 For each hexagon we add up the incidents in it **and in its neighbours** (the hexagons up to *k* steps
 away; *k* = 1 means the six around it). We compare that total with what the same number of hexagons
@@ -32,17 +35,29 @@ would hold on average across the whole area, allowing for how uneven the area is
 a **z-score**: how many "standard errors" above (hot) or below (cold) the average the neighbourhood is.
 A single busy hexagon among quiet ones does not make a hot spot; a busy neighbourhood does.
 
-The z-score gives a **p-value**: the chance of a neighbourhood at least this unusual if incidents were
-spread without regard to place. Because we test thousands of hexagons at once, some would look unusual
-by luck alone, so the p-values are adjusted with the **Benjamini-Hochberg false discovery rate**
-procedure: of the hexagons we call hot at 95% confidence, at most about 5% are expected to be false
-alarms. The classes are:
+How sure we are comes from a **p-value**: the chance of a neighbourhood at least this unusual if
+incidents were spread without regard to place. We find it by trying it out: the hexagon keeps its own
+count, and its neighbours are swapped for the same number of hexagons picked at random from the whole
+area, **{EVIDENCE.permutations:,} times** (a *conditional permutation test*, as PySAL's `esda` computes
+its `p_sim`). The p-value is the share of those random neighbourhoods at least as busy (or as quiet) as
+the real one, doubled because we look both ways, for hot and for cold spots. Counting real random draws
+matters when counts are small: the usual bell-curve shortcut made a single road collision in a quiet
+area a "99%" hot spot together with its six neighbours. Because we test thousands of hexagons at once,
+some would look unusual by luck alone, so the p-values are adjusted with the **Benjamini-Hochberg false
+discovery rate** procedure: of the hexagons we call hot at 95% confidence, at most about 5% are expected
+to be false alarms. The classes are:
 """
 
-EDGE = """
+EDGE = f"""
 **The edge of the area.** Incidents outside the chosen area are not counted, so hexagons at the edge
 always look quieter than they are. A hexagon is therefore only called a **cold spot** when its whole
 neighbourhood lies inside the area; at the edge it can be a hot spot or "Not significant", never cold.
+
+**A hexagon where nothing happened is never a hot spot**, however busy its neighbours: a hot spot is a
+place to send people to. **Too few incidents:** when the chosen layers, place and months hold fewer than
+{EVIDENCE.min_incidents} incidents in all, no hot or cold spots are drawn and the page says "too few
+incidents to find hot spots" - a handful of points is not a pattern. Briefing packs, Clear Hold Build and
+the action-day picker follow the same two rules. (Both numbers are in `data/settings.toml`.)
 
 The same numbers can be checked independently: the command `hotspots hotspots --json` writes every
 hexagon's count, z-score and p-values, and the calculation gives exactly the same z-scores as the
@@ -79,12 +94,31 @@ than picking hexagons at random). Gi* is compared with two simpler ways of choos
 hexagons: the busiest hexagons by count, and a kernel density ("heat map") surface.
 
 ### 6. Things to keep in mind
+* **No data is not zero.** Each file loaded covers certain months (a police.uk file one month, a
+  STATS19 file a year). A month nobody loaded for a layer shows as "no data", never as 0; a change, arrow,
+  trend or RAG rating is only given when both periods compared have data for every month (otherwise "not
+  comparable: N months missing"); and every period says how many of its months have data ("2 of 12 months
+  with data").
+* **Every report counts.** police.uk lists each report as its own row, and several anti-social behaviour
+  reports at one snapped map point can look identical: each is a separate report and each is counted.
 * police.uk moves each crime to a nearby "snap point" to protect victims, so exact streets are
   approximate; the most common street shown for a hexagon is a guide to where to look.
 * Small numbers swing a lot: a class based on a handful of incidents is fragile, and a fine grid
   (small hexagons) with few incidents finds few hot spots.
 * A hot spot says where incidents cluster, not why. Repeat reports of the same dumping, for example,
   make fly-tipping look more concentrated than the dumping is.
+* police.uk gives anti-social behaviour no type, so its reports ("ASB (police.uk)") are all
+  "Unclassified". A measure or action-day part that needs a type - nuisance ASB, environmental ASB -
+  counts the council's typed ASB records ("ASB (council records)", loaded on the Load data page). While
+  no loaded data carries what a figure counts, it reads **"not measured: needs ..."** - never a 0, a RAG
+  rating or an arrow.
+* The two ASB sources record many of the same reports, so they are never added together: each keeps its
+  own line, and a figure that adds layers (the map's total, the harm-weighted score, an action-day score)
+  uses the council's records and leaves police.uk ASB out, with a note saying so.
+
+### 7. What each layer counts
+Each layer's definition, from `data/layers.toml` (for road collisions, which severity counts as "killed or
+seriously injured"):
 """
 
 
@@ -112,6 +146,7 @@ def render() -> None:
         code: "none of the above"
         if code == 0
         else f"z {'above' if code > 0 else 'below'} 0 and adjusted p-value at most {largest_p[abs(code)]:g}"
+        + (" and at least one incident in the hexagon" if code > 0 else "")
         for code in CLASS_LABELS
     }
     st.dataframe(
@@ -140,4 +175,11 @@ def render() -> None:
         width="stretch",
     )
     st.markdown(TRUST)
+    st.dataframe(
+        pd.DataFrame(
+            [{"Layer": spec.label, "What it counts": spec.description} for spec in config.layers().values()]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
     st.caption(f"Layers and harm weights: data/layers.toml ({len(config.layers())} layers).")

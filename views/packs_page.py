@@ -25,10 +25,10 @@ from briefing.packs import (
     zip_files,
 )
 from briefing.pdf import render_pack
-from briefing.periods import Quarter, quarters_between
+from briefing.periods import Quarter
 from briefing.places import Place
 from briefing.suppression import AUDIENCES, MARKINGS
-from briefing.tables import HEADLINE_COLUMNS, headline_table
+from briefing.tables import headline_columns, headline_table, not_measured_notes
 from views import common
 
 KINDS = {"district": "District (COG)", "ward": "Ward", "area": "Clear Hold Build area"}
@@ -62,9 +62,10 @@ def _pack(
     audience: str,
     produced: date,
     _ctx: PackContext,
-) -> tuple[str, bytes, list[list[str]]]:
+) -> tuple[str, bytes, list[list[str]], list[str]]:
     pack = build_pack(_ctx, places_of(_ctx, kind)[index], Quarter.parse(quarter), audience, produced)
-    return pack.file_name, render_pack(pack), headline_table(pack.headlines, pack.disclosure)
+    table = headline_table(pack.headlines, pack.disclosure)
+    return pack.file_name, render_pack(pack), table, not_measured_notes(pack.headlines)
 
 
 @st.cache_data(show_spinner="Building the packs (about five seconds each)...", max_entries=4)
@@ -73,6 +74,12 @@ def _zip(
 ) -> bytes:
     places = district_places(_ctx) + (ward_places(_ctx) if with_wards else [])
     return zip_files(batch(_ctx, places, Quarter.parse(quarter), audience, produced))
+
+
+def _quarter_label(ctx: PackContext, quarter: Quarter) -> str:
+    """e.g. "Q3 2025 (Jul to Sep 2025)", or "... - 2 of 3 months with data" for a partly loaded quarter."""
+    covered = max(len(ctx.coverage.covered_months(quarter.period, [lid])) for lid in ctx.sources)
+    return quarter.label if covered == 3 else f"{quarter.label} - {covered} of 3 months with data"
 
 
 def render() -> None:
@@ -87,19 +94,19 @@ def render() -> None:
         return
     version = common.store_version(store)
     ctx = common.pack_context(store)
-    quarters = [q.code for q in quarters_between(ctx.first_month, ctx.latest_month)]
-    if not quarters:
-        st.info("The store does not yet hold a whole calendar quarter of data.")
-        return
+    quarters = [q.code for q in ctx.quarters()]
+    default = quarters.index(ctx.default_quarter().code)
     produced = date.today()
 
     left, right = st.columns(2)
     quarter = left.selectbox(
         "Quarter",
         quarters,
+        index=default,
         key=KEY_QUARTER,
-        format_func=lambda c: Quarter.parse(c).label,
-        help="Calendar quarters fully covered by the data, newest first (the last complete one first).",
+        format_func=lambda c: _quarter_label(ctx, Quarter.parse(c)),
+        help="Calendar quarters with data, newest first; the newest complete one is chosen first. A quarter "
+        "with months missing says so, and its pack shows those months as no data.",
     )
     audience = right.radio(
         "Audience",
@@ -127,14 +134,17 @@ def render() -> None:
         if st.button("Build the pack", type="primary"):
             st.session_state[KEY_BUILT] = (kind, index, quarter, audience)
         if st.session_state.get(KEY_BUILT) == (kind, index, quarter, audience):
-            name, data, table = _pack(str(store.path), version, kind, index, quarter, audience, produced, ctx)
+            name, data, table, notes = _pack(
+                str(store.path), version, kind, index, quarter, audience, produced, ctx
+            )
             st.download_button(
                 "Download the PDF", data, file_name=name, mime="application/pdf", type="primary"
             )
             st.caption(f"Headlines as printed in the pack ({Quarter.parse(quarter).label}):")
-            st.dataframe(
-                pd.DataFrame(table, columns=list(HEADLINE_COLUMNS)), hide_index=True, width="stretch"
-            )
+            columns = headline_columns(places[index].population(ctx.populations))
+            st.dataframe(pd.DataFrame(table, columns=columns), hide_index=True, width="stretch")
+            for note in notes:
+                st.caption(common.plain(note))
 
     st.subheader("All four COG packs")
     with_wards = st.checkbox("Also a pack for each of the 23 wards (takes a few minutes)", key=KEY_WARDS)

@@ -21,7 +21,7 @@ from briefing.pdf import render_ward_profile
 from briefing.suppression import AUDIENCES, MARKINGS, Disclosure
 from briefing.tables import AREA_COLUMNS, area_cells
 from briefing.ward_profile import build_ward_profile
-from geo.rates import Change
+from geo.rates import Change, combined_basis, rate_unit
 from views import common
 from views.common import plain
 
@@ -122,9 +122,7 @@ def render() -> None:
 
     st.subheader("How the ward compares")
     st.dataframe(rates_table(profile), hide_index=True, width="stretch")
-    people = [p for p in profile.people if p is not None]
-    if any(p.approximate for p in people):
-        st.caption("Some ward populations are approximate, so rates are too.")
+    st.caption(f"Incidents {rate_unit(combined_basis(profile.people))} over {profile.period.label}.")
 
     st.subheader("The last 12 months")
     st.image(profile.trend_png, width="stretch")

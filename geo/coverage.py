@@ -1,0 +1,106 @@
+"""Which months each layer's data covers: the difference between "no incidents" and "no data".
+
+Why it matters: a month nobody loaded reads as zero if coverage is judged by the first and last date in
+the store. A layer loaded for two months then shows "↓100%" against the year before, a RAG of Green on
+0 crime, and a "12 months" window that holds 2. Every import records the months it vouches for, per layer
+(:meth:`store.Store.coverage`); this module answers the questions every figure must ask of them:
+
+* a count over a period is complete only when **every** month of it is covered for the layers counted;
+* a comparison (change, arrow, RAG, trend) needs **both** periods complete, else it is "not comparable",
+  with the number of months missing;
+* a window is labelled with its covered months ("2 of 12 months with data");
+* default windows end at the latest covered month, not at the calendar or the newest date stored.
+
+Pure: it takes the coverage rows (layer, month) and answers from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+from geo.rates import Period, add_months, month_end, month_start, months_between
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Per layer, the months (first day of each) its loaded data covers."""
+
+    months: dict[str, frozenset[date]] = field(default_factory=dict)
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame) -> Coverage:
+        """From rows with columns ``layer`` and ``month`` (any date-like first-of-month value)."""
+        by_layer: dict[str, set[date]] = {}
+        for layer, month in zip(frame["layer"], pd.to_datetime(frame["month"]), strict=True):
+            by_layer.setdefault(str(layer), set()).add(month_start(month.date()))
+        return cls({layer: frozenset(months) for layer, months in by_layer.items()})
+
+    @property
+    def layers(self) -> list[str]:
+        return sorted(self.months)
+
+    def _sets(self, layers: Iterable[str] | None) -> list[frozenset[date]]:
+        chosen = self.months if layers is None else {lid: self.months.get(lid, frozenset()) for lid in layers}
+        return list(chosen.values())
+
+    def covered_months(self, period: Period, layers: Iterable[str] | None = None) -> list[date]:
+        """The months of ``period`` covered for **every** one of ``layers`` (all loaded layers when None)."""
+        sets = self._sets(layers)
+        if not sets:
+            return []
+        return [m for m in months_between(period.start, period.end) if all(m in s for s in sets)]
+
+    def missing(self, period: Period, layers: Iterable[str] | None = None) -> int:
+        """How many months of ``period`` lack data for at least one of ``layers``."""
+        return period.months - len(self.covered_months(period, layers))
+
+    def covers(self, period: Period, layers: Iterable[str] | None = None) -> bool:
+        """True when every month of ``period`` is covered for every one of ``layers``: a complete count."""
+        return self.missing(period, layers) == 0
+
+    def any_in(self, period: Period, layers: Iterable[str] | None = None) -> bool:
+        """True when at least one month of ``period`` is covered for at least one of ``layers``."""
+        months = set(months_between(period.start, period.end))
+        return any(months & s for s in self._sets(layers))
+
+    def with_data(self, period: Period, layers: Iterable[str]) -> list[str]:
+        """The ``layers`` with data for at least one month of ``period``, in the order given: what a total
+        over "all layers shown" can add up, the rest being named as having no data."""
+        return [lid for lid in layers if self.any_in(period, [lid])]
+
+    def latest(self, layers: Iterable[str] | None = None) -> date | None:
+        """The newest month any of ``layers`` covers (None when none of them has data)."""
+        return max((max(s) for s in self._sets(layers) if s), default=None)
+
+    def earliest(self, layers: Iterable[str] | None = None) -> date | None:
+        """The oldest month any of ``layers`` covers (None when none of them has data)."""
+        return min((min(s) for s in self._sets(layers) if s), default=None)
+
+    def latest_window(self, months: int, layers: Iterable[str] | None = None) -> Period | None:
+        """The ``months`` months ending with the latest covered month (None when nothing is covered).
+
+        The window is whole calendar months and may reach back before the data: its label then says how
+        many of its months are covered (:meth:`label`), so a short history is never passed off as a year.
+        """
+        layers = None if layers is None else list(layers)
+        last = self.latest(layers)
+        if last is None:
+            return None
+        return Period(add_months(last, 1 - months), month_end(last))
+
+    def label(self, period: Period, layers: Iterable[str] | None = None) -> str:
+        """The period in words with its coverage, e.g. "Oct 2024 to Sep 2025 (2 of 12 months with data)".
+
+        When every month is covered it reads as :attr:`geo.rates.Period.label` does.
+        """
+        covered = len(self.covered_months(period, layers))
+        if covered == period.months:
+            return period.label
+        first, last = period.start.strftime("%b %Y"), period.end.strftime("%b %Y")
+        span = first if first == last else f"{first} to {last}"
+        return f"{span} ({covered} of {period.months} month{'s' if period.months != 1 else ''} with data)"
+
