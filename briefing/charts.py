@@ -45,8 +45,12 @@ class LayerSeries:
     label: str
     colour: str
     months: tuple[date, ...]
-    counts: tuple[int, ...]
+    counts: tuple[int | None, ...]  # None: no data loaded for the month (drawn as a gap, never as 0)
     seasonal: tuple[float | None, ...]  # average for each month's calendar month (None: not enough data)
+
+
+#: Background of a month with no data loaded in a trend panel.
+NO_DATA_GREY = "#d4d4d4"
 
 
 def seasonal_profile(monthly: pd.Series) -> dict[int, float]:
@@ -73,17 +77,23 @@ def layer_series(
     first: date,
     last: date,
     history: tuple[date, date],
+    covered: frozenset[date],
 ) -> LayerSeries:
     """Build a :class:`LayerSeries` for ``first``..``last`` from monthly counts (``month, layer, n``).
 
-    ``history`` is the span of months the seasonal pattern is averaged over (every month with data).
+    ``covered`` holds the months the layer has data for: other months are gaps, not zeros. ``history`` is
+    the span the seasonal pattern is averaged over; it uses the unbroken run of covered months at its end,
+    so a month nobody loaded never pulls the "usual" level down.
     """
     rows = frame[frame["layer"] == layer]
     by_month = rows.groupby(pd.to_datetime(rows["month"]))["n"].sum()
-    full = pd.DatetimeIndex([pd.Timestamp(m) for m in months_between(*history)])
+    run = list(months_between(*history))
+    while any(m not in covered for m in run):
+        run = run[1:]
+    full = pd.DatetimeIndex([pd.Timestamp(m) for m in run])
     profile = seasonal_profile(by_month.reindex(full, fill_value=0))
     months = tuple(months_between(first, last))
-    counts = tuple(int(by_month.get(pd.Timestamp(m), 0)) for m in months)
+    counts = tuple(int(by_month.get(pd.Timestamp(m), 0)) if m in covered else None for m in months)
     return LayerSeries(label, colour, months, counts, tuple(profile.get(m.month) for m in months))
 
 
@@ -130,6 +140,8 @@ def trend_charts(
                 [], [], color="black", linestyle="--", linewidth=1, label="Usual for the month (average)"
             )
         )
+        if any(c is None for s in series for c in s.counts):
+            handles.append(Patch(facecolor=NO_DATA_GREY, label="No data loaded"))
         if any_hidden:
             handles.append(
                 Patch(
@@ -180,14 +192,17 @@ def _panel(
 ) -> bool:
     """Draw one layer's panel (all but its title); True when some month was hidden."""
     x = np.arange(len(s.months))
-    counts = np.array(s.counts, dtype=float)
-    hidden = np.array([disclosure.hides(int(c)) for c in s.counts])
+    missing = np.array([c is None for c in s.counts])
+    counts = np.array([0 if c is None else c for c in s.counts], dtype=float)
+    hidden = np.array([c is not None and disclosure.hides(int(c)) for c in s.counts])
     in_quarter = np.array([highlight is not None and highlight[0] <= m <= highlight[1] for m in s.months])
     shown = np.where(hidden, 0, counts)
     colours = [_shade(s.colour, 0.55) if q else s.colour for q in in_quarter]
     if in_quarter.any():
         quarter_x = x[in_quarter]
         ax.axvspan(quarter_x[0] - 0.5, quarter_x[-1] + 0.5, color="#fff2cc", zorder=0)
+    for i in x[missing]:  # no data loaded: a grey band over the month (even in the quarter), not a zero
+        ax.axvspan(i - 0.45, i + 0.45, color=NO_DATA_GREY, zorder=0.5)
     ax.bar(x, shown, color=colours, width=0.8, alpha=0.9)
     if hidden.any():
         ax.bar(

@@ -349,11 +349,13 @@ def chart_png(
     per layer of :func:`combined_layers`: two layers holding the same reports get one panel, not two."""
     history = (ctx.first_month, period.end.replace(day=1))
     first, last = chart_window(period.end, months)
-    first = max(first, ctx.first_month)
+    first = min(max(first, ctx.first_month), period.start)  # the whole period, its gaps shown as gaps
     frame = tally_monthly(ctx.store, place, place.filters(Period(history[0], period.end)))
     specs = config.layers()
     series = [
-        layer_series(frame, lid, specs[lid].label, specs[lid].colour, first, last, history)
+        layer_series(
+            frame, lid, specs[lid].label, specs[lid].colour, first, last, history, ctx.sources[lid].months
+        )
         for lid in combined_layers(ctx)[0]
     ]
     shaded = (period.start, period.end) if highlight else None

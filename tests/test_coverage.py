@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
+from briefing.charts import layer_series
 from briefing.packs import PackContext, build_pack, district_places
 from briefing.pdf import render_pack
 from briefing.periods import Quarter
@@ -180,3 +181,15 @@ def test_a_file_about_somewhere_else_vouches_for_no_month_here(tmp_path: Path) -
     assert report.accepted == 0
     assert store.coverage().empty  # not "0 crimes in Kirklees in August"
 
+
+
+def test_trend_charts_draw_months_without_data_as_gaps_not_zeros() -> None:
+    frame = pd.DataFrame(
+        {"month": pd.to_datetime(["2024-04-01", "2024-06-01"]), "layer": "crime", "n": [5, 7]}
+    )
+    covered = frozenset({date(2024, 4, 1), date(2024, 6, 1)})  # May was never loaded
+    series = layer_series(
+        frame, "crime", "Crime", "#000000", date(2024, 3, 1), date(2024, 6, 1),
+        (date(2024, 3, 1), date(2024, 6, 1)), covered,
+    )  # fmt: skip
+    assert series.counts == (None, 5, None, 7)
