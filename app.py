@@ -1,10 +1,11 @@
 """Kirklees hotspots: the Streamlit app. Run with ``streamlit run app.py`` (or ``./dev app``).
 
 This file only sets the app up and lists the pages; every page lives in ``views/``. To add a page, add
-an ``st.Page`` to a section of :data:`PAGES` (a page is a ``render()`` function in its own module, or a
-script path). Every page gets, from here: the store (the synthetic demo is built on first run), the
-map assets served locally (no CDN), filter choices carried across pages, the synthetic-data label and
-the boundary attribution.
+an ``st.Page`` to a section of :func:`pages_for` (a page is a ``render()`` function in its own module,
+or a script path), behind the role that may see it (:mod:`views.access`). Every page gets, from here:
+the store (the synthetic demo is built on first run), the map assets served locally (no CDN), filter
+choices carried across pages, who is looking and what they may see, the synthetic-data label and the
+boundary attribution.
 
 Keep an emoji ``page_icon`` in ``st.set_page_config``: without it Streamlit uses each page's icon as the
 favicon, and fetches a Material icon's favicon from a font CDN that offline networks cannot reach (the
@@ -14,9 +15,12 @@ come from a font bundled with Streamlit, whereas emoji need an emoji font the ma
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from views import (
+    access,
     action_days_page,
     chb_page,
     common,
@@ -25,6 +29,7 @@ from views import (
     map_page,
     method_page,
     packs_page,
+    problems,
     scorecard_page,
     ward_profile_page,
 )
@@ -32,38 +37,36 @@ from views.offline_assets import install_bundles, use_local_assets
 
 st.set_page_config(page_title="Kirklees hotspots", page_icon="🗺️", layout="wide")
 
-#: Navigation sections -> pages, in menu order. The first page is the home page.
-PAGES: dict[str, list[st.Page]] = {
-    "Explore": [
-        st.Page(map_page.render, title="Map", icon=":material/map:", url_path="map", default=True),
-        st.Page(
-            hotspots_page.render,
-            title="Hotspots",
-            icon=":material/local_fire_department:",
-            url_path="hotspots",
-        ),
-        st.Page(
-            chb_page.render, title="Clear Hold Build", icon=":material/shield:", url_path="clear-hold-build"
-        ),
-        st.Page(
-            action_days_page.render, title="Action days", icon=":material/pin_drop:", url_path="action-days"
-        ),
-        st.Page(
-            method_page.render, title="How this is worked out", icon=":material/menu_book:", url_path="method"
-        ),
-    ],
-    "Report": [
-        st.Page(packs_page.render, title="Briefing packs", icon=":material/description:", url_path="packs"),
-        st.Page(
-            ward_profile_page.render,
-            title="Ward profile",
-            icon=":material/home_work:",
-            url_path="ward-profile",
-        ),
-        st.Page(scorecard_page.render, title="Scorecard", icon=":material/scoreboard:", url_path="scorecard"),
-    ],
-    "Data": [st.Page(data_page.render, title="Load data", icon=":material/upload_file:", url_path="data")],
-}
+def _page(render: Callable[[], None], title: str, icon: str, path: str, **options: bool) -> st.Page:
+    return st.Page(render, title=title, icon=f":material/{icon}:", url_path=path, **options)
+
+
+def pages_for(viewer: access.Viewer) -> dict[str, list[st.Page]]:
+    """Navigation sections -> the pages this person may open, in menu order; the first is the home page.
+
+    The Clear Hold Build register and action-day locations are partner detail; loading data is the
+    analyst's. A page left out is not reachable by its address either.
+    """
+    partner_pages = [
+        _page(chb_page.render, "Clear Hold Build", "shield", "clear-hold-build"),
+        _page(action_days_page.render, "Action days", "pin_drop", "action-days"),
+    ]
+    pages = {
+        "Explore": [
+            _page(map_page.render, "Map", "map", "map", default=True),
+            _page(hotspots_page.render, "Hotspots", "local_fire_department", "hotspots"),
+            *(partner_pages if viewer.at_least("partner") else []),
+            _page(method_page.render, "How this is worked out", "menu_book", "method"),
+        ],
+        "Report": [
+            _page(packs_page.render, "Briefing packs", "description", "packs"),
+            _page(ward_profile_page.render, "Ward profile", "home_work", "ward-profile"),
+            _page(scorecard_page.render, "Scorecard", "scoreboard", "scorecard"),
+        ],
+    }
+    if viewer.at_least("analyst"):
+        pages["Data"] = [_page(data_page.render, "Load data", "upload_file", "data")]
+    return pages
 
 
 @st.cache_resource(show_spinner=False)
@@ -75,12 +78,15 @@ def prepare_map_assets(base_url_path: str) -> None:
 
 def main() -> None:
     prepare_map_assets(st.get_option("server.baseUrlPath") or "")
-    page = st.navigation(PAGES)
+    viewer = access.current_viewer()
+    page = st.navigation(pages_for(viewer))
     st.sidebar.caption("Kirklees Communities Partnership · place-based hotspot mapping")
-    common.data_switch()
-    store = common.ensure_store()
-    common.synthetic_banner(store)
-    page.run()
+    access.sidebar(viewer)
+    with problems.shown():  # a busy, read-only, damaged store or a full disk: one message, no traceback
+        common.data_switch()
+        store = common.ensure_store()
+        common.synthetic_banner(store)
+        page.run()
     common.footer()
 
 

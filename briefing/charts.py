@@ -6,7 +6,8 @@ drawn from the same monthly counts the app reads (:func:`briefing.places.tally_m
 Monthly trend with the seasonal pattern: bars are the place's monthly counts; the dashed line is the
 average for that calendar month over every complete year in the data, so a partner can see at a glance
 whether a summer rise in ASB is more than the usual summer rise. In public versions a month with 1 to 4
-incidents is drawn as a hatched "fewer than 5" block, never as its value.
+incidents - or one withheld so that another cannot be worked out (:mod:`geo.disclosure`) - is drawn as a
+hatched block, never as its value, and so is a point of the seasonal line that would give one away.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.textpath import TextToPath  # noqa: E402
 
-from briefing.suppression import Disclosure  # noqa: E402
+from briefing.suppression import HIDDEN_TOTAL, Disclosure  # noqa: E402
 from briefing.text import for_matplotlib  # noqa: E402
 from geo.rates import add_months, months_between  # noqa: E402
 
@@ -47,10 +48,16 @@ class LayerSeries:
     months: tuple[date, ...]
     counts: tuple[int | None, ...]  # None: no data loaded for the month (drawn as a gap, never as 0)
     seasonal: tuple[float | None, ...]  # average for each month's calendar month (None: not enough data)
+    #: the months the seasonal line averages, with their counts (public outputs check these sums too)
+    history: tuple[date, ...] = ()
+    history_counts: tuple[int, ...] = ()
+    layer: str = ""  # the layer id
 
 
 #: Background of a month with no data loaded in a trend panel.
 NO_DATA_GREY = "#d4d4d4"
+#: A month withheld from a public chart so that another figure cannot be worked out: a hatched band.
+WITHHELD_STYLE = {"facecolor": "white", "edgecolor": "#b0b0b0", "hatch": "xxxx", "linewidth": 0}
 
 
 def seasonal_profile(monthly: pd.Series) -> dict[int, float]:
@@ -91,10 +98,21 @@ def layer_series(
     while any(m not in covered for m in run):
         run = run[1:]
     full = pd.DatetimeIndex([pd.Timestamp(m) for m in run])
-    profile = seasonal_profile(by_month.reindex(full, fill_value=0))
+    history = by_month.reindex(full, fill_value=0)
+    profile = seasonal_profile(history)
+    averaged = history.iloc[len(history) - 12 * (len(history) // 12) :] if profile else history.iloc[:0]
     months = tuple(months_between(first, last))
     counts = tuple(int(by_month.get(pd.Timestamp(m), 0)) if m in covered else None for m in months)
-    return LayerSeries(label, colour, months, counts, tuple(profile.get(m.month) for m in months))
+    return LayerSeries(
+        label,
+        colour,
+        months,
+        counts,
+        tuple(profile.get(m.month) for m in months),
+        history=tuple(t.date() for t in averaged.index),
+        history_counts=tuple(int(v) for v in averaged),
+        layer=layer,
+    )
 
 
 def _png(fig: plt.Figure) -> bytes:
@@ -128,9 +146,10 @@ def trend_charts(
         fig, axes = plt.subplots(rows, cols, figsize=(width_in, height_in), squeeze=False)
         for ax in axes.ravel()[len(series) :]:
             ax.axis("off")
-        any_hidden = False
+        any_hidden = any_withheld = False
         for ax, s, title in zip(axes.ravel(), series, titles, strict=False):
-            any_hidden |= _panel(ax, s, highlight, disclosure, wide=wide)
+            small, withheld = _panel(ax, s, highlight, disclosure, wide=wide)
+            any_hidden, any_withheld = any_hidden or small, any_withheld or withheld
             ax.set_title(title, loc="left", fontproperties=title_font)
         handles = [Patch(facecolor="#7f7f7f", label="Monthly count")]
         if highlight is not None:
@@ -151,6 +170,8 @@ def trend_charts(
                     label=f"{disclosure.hidden_text} (not shown)",
                 )
             )
+        if any_withheld:
+            handles.append(Patch(**WITHHELD_STYLE, label="not shown (would give a small count away)"))
         fig.legend(
             handles=handles, loc="lower center", ncol=len(handles), frameon=False, bbox_to_anchor=(0.5, 0)
         )
@@ -189,12 +210,17 @@ def _panel(
     highlight: tuple[date, date] | None,
     disclosure: Disclosure,
     wide: bool,
-) -> bool:
-    """Draw one layer's panel (all but its title); True when some month was hidden."""
+) -> tuple[bool, bool]:
+    """Draw one layer's panel (all but its title); whether some month was hidden as small, and whether
+    one was withheld so that another cannot be worked out (drawn as a hatched band, no height at all)."""
     x = np.arange(len(s.months))
     missing = np.array([c is None for c in s.counts])
     counts = np.array([0 if c is None else c for c in s.counts], dtype=float)
-    hidden = np.array([c is not None and disclosure.hides(int(c)) for c in s.counts])
+    hidden = np.array([c is not None and disclosure.hides(c) for c in s.counts])
+    withheld = np.array([c is not None and disclosure.count(c) == HIDDEN_TOTAL for c in s.counts])
+    for i in x[withheld]:
+        ax.axvspan(i - 0.45, i + 0.45, zorder=0.6, **WITHHELD_STYLE)
+    hidden &= ~withheld
     in_quarter = np.array([highlight is not None and highlight[0] <= m <= highlight[1] for m in s.months])
     shown = np.where(hidden, 0, counts)
     colours = [_shade(s.colour, 0.55) if q else s.colour for q in in_quarter]
@@ -237,7 +263,7 @@ def _panel(
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    return bool(hidden.any())
+    return bool(hidden.any()), bool(withheld.any())
 
 
 def _shade(colour: str, factor: float) -> tuple[float, float, float]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from briefing.charts import LayerSeries
 from briefing.headlines import Headlines
 from briefing.periods import Quarter
 from briefing.places import Place
@@ -122,6 +123,8 @@ class WardProfile:
     trend_png: bytes
     hotspots: Section
     areas: Section
+    #: what the trend chart draws (public: with the counts it withholds), for reading back in tests
+    trend_series: tuple[LayerSeries, ...] = ()
 
     @property
     def synthetic(self) -> bool:
@@ -154,6 +157,8 @@ class Pack:
     layer_labels: dict[str, str] = field(default_factory=dict)
     #: measure -> baseline text with the figures counted from real data (:mod:`briefing.baselines`)
     baselines: dict[str, str] = field(default_factory=dict)
+    #: what the trend chart draws (public: with the counts it withholds), for reading back in tests
+    trend_series: tuple[LayerSeries, ...] = ()
 
     @property
     def synthetic(self) -> bool:

@@ -23,10 +23,11 @@ import numpy as np
 import pandas as pd
 
 import config
+from briefing import public
 from briefing.areas import area_rows, find_area, outlines, overlapping, register_place
 from briefing.baselines import measure_baselines
-from briefing.charts import chart_window, layer_series, trend_charts
-from briefing.headlines import headline_rows
+from briefing.charts import LayerSeries, chart_window, layer_series, trend_charts
+from briefing.headlines import Headlines, headline_rows
 from briefing.maps import MapContent, focus_bounds, place_map
 from briefing.model import ActionDayRow, HotspotRow, Pack, Section
 from briefing.pdf import render_pack
@@ -76,6 +77,38 @@ class PackContext:
     def baselines(self) -> dict[str, str]:
         """Each measure's baseline text with the figures counted from real data, read once per batch."""
         return measure_baselines(self.store)
+
+    @cached_property
+    def _releases(self) -> dict[str, public.Release]:
+        return {}
+
+    def release(self, quarter: Quarter) -> public.Release:
+        """The headline figures and trend charts of every district and ward pack of the quarter, with the
+        counts their public versions withhold decided together (:mod:`briefing.public`): computed on first
+        use and shared by every public pack of the quarter, so a district's pack and its wards' agree."""
+        if quarter.code not in self._releases:
+            months = int(briefing_settings()["packs"]["chart_months"])
+            places = [*district_places(self), *ward_places(self)]
+            headlines = {
+                public.place_key(p): headline_rows(
+                    self.store,
+                    p,
+                    quarter,
+                    populations=self.populations,
+                    all_wards=self.wards.codes,
+                    sources=self.sources,
+                )
+                for p in places
+            }
+            series = {public.place_key(p): chart_series(self, p, quarter.period, months) for p in places}
+            districts = {
+                ("district", d): [public.place_key(ward_place(self.wards, c)) for c in self.wards.wards_in(d)]
+                for d in self.wards.district_names
+            }
+            self._releases[quarter.code] = public.release(
+                quarter, headlines, series, districts, public_threshold()
+            )
+        return self._releases[quarter.code]
 
     @cached_property
     def register(self) -> chb.Register:
@@ -135,9 +168,14 @@ def district_places(ctx: PackContext, district: str = "all") -> list[Place]:
     return [district_place(ctx.wards, d) for d in names]
 
 
-def area_places(ctx: PackContext, area: str = "all") -> list[Place]:
-    """Clear Hold Build areas as places: every area in the register, or the one named (name or id)."""
+def area_places(ctx: PackContext, area: str = "all", *, designated_only: bool = False) -> list[Place]:
+    """Clear Hold Build areas as places: every area in the register, or the one named (name or id).
+    ``designated_only`` (public packs): a candidate is an analytical suggestion for partners, see
+    :func:`listed_areas`."""
     ids = list(outlines(ctx.register)) if area.strip().lower() == "all" else [find_area(ctx.register, area)]
+    if designated_only:
+        designated = {d.designation.id for d in ctx.register.designated}
+        ids = [i for i in ids if i in designated]
     return [register_place(ctx.register, ctx.wards, i) for i in ids]
 
 
@@ -333,31 +371,33 @@ def action_day_section(
     return Section(rows=tuple(rows), note=note), method
 
 
-def chart_png(
-    ctx: PackContext,
-    place: Place,
-    period: Period,
-    disclosure: Disclosure,
-    months: int,
-    *,
-    highlight: bool = True,
-    cols: int = 2,
-    panel_height_in: float = 1.75,
-) -> bytes:
-    """Monthly trend small multiples for the place: ``months`` months ending with ``period`` (shaded when
-    ``highlight``); the seasonal pattern is averaged over all data up to the end of ``period``. One panel
-    per layer of :func:`combined_layers`: two layers holding the same reports get one panel, not two."""
+def chart_series(ctx: PackContext, place: Place, period: Period, months: int) -> list[LayerSeries]:
+    """The monthly trend series for the place: ``months`` months ending with ``period``; the seasonal
+    pattern is averaged over all data up to the end of ``period``. One series per layer of
+    :func:`combined_layers`: two layers holding the same reports get one panel, not two."""
     history = (ctx.first_month, period.end.replace(day=1))
     first, last = chart_window(period.end, months)
     first = min(max(first, ctx.first_month), period.start)  # the whole period, its gaps shown as gaps
     frame = tally_monthly(ctx.store, place, place.filters(Period(history[0], period.end)))
     specs = config.layers()
-    series = [
+    return [
         layer_series(
             frame, lid, specs[lid].label, specs[lid].colour, first, last, history, ctx.sources[lid].months
         )
         for lid in combined_layers(ctx)[0]
     ]
+
+
+def chart_png(
+    series: Sequence[LayerSeries],
+    period: Period,
+    disclosure: Disclosure,
+    *,
+    highlight: bool = True,
+    cols: int = 2,
+    panel_height_in: float = 1.75,
+) -> bytes:
+    """Monthly trend small multiples of :func:`chart_series`, the period shaded when ``highlight``."""
     shaded = (period.start, period.end) if highlight else None
     return trend_charts(series, shaded, disclosure, cols=cols, panel_height_in=panel_height_in)
 
@@ -423,8 +463,14 @@ def build_pack(
     disclosure = Disclosure(audience, public_threshold())
     hotspots, hot_cells, hotspot_method = hotspot_section(ctx, place, quarter.period, disclosure)
     actions, action_method = action_day_section(ctx, place, quarter.period, disclosure)
+    layer_ids = combined_layers(ctx)[0]
+    headlines, series = pack_figures(ctx, place, quarter, disclosure)
+    if disclosure.public:
+        hotspots, actions = public.protect_rows(hotspots, actions, layer_ids, disclosure.threshold)
     area_ids = listed_areas(ctx, place, disclosure)
     areas = area_section(ctx, place, area_ids, disclosure)
+    if disclosure.public:
+        areas = public.protect_areas(areas, disclosure.threshold)
     drawn_areas = [outlines(ctx.register)[i] for i in area_ids]
     maps = pack_maps(
         MapContent(
@@ -458,19 +504,11 @@ def build_pack(
         disclosure=disclosure,
         produced=produced,
         sources=tuple(ctx.sources.values()),
-        headlines=headline_rows(
-            ctx.store,
-            place,
-            quarter,
-            populations=ctx.populations,
-            all_wards=ctx.wards.codes,
-            sources=ctx.sources,
-        ),
+        headlines=headlines,
         maps=maps,
         map_note=map_note,
-        trends_png=chart_png(
-            ctx, place, quarter.period, disclosure, int(briefing_settings()["packs"]["chart_months"])
-        ),
+        trends_png=chart_png(series, quarter.period, disclosure),
+        trend_series=series,
         hotspots=hotspots,
         hotspot_method=hotspot_method,
         areas=areas,
@@ -478,8 +516,33 @@ def build_pack(
         action_day_method=action_method,
         caveats=tuple(caveats(disclosure.threshold)),
         baselines=ctx.baselines,
-        layer_labels={lid: config.layers()[lid].label for lid in combined_layers(ctx)[0]},
+        layer_labels={lid: config.layers()[lid].label for lid in layer_ids},
     )
+
+
+def pack_figures(
+    ctx: PackContext, place: Place, quarter: Quarter, disclosure: Disclosure
+) -> tuple[Headlines, tuple[LayerSeries, ...]]:
+    """The headline table and the trend chart's series. Public versions withhold every count that is
+    small or would give a small one away (:mod:`briefing.public`), decided for all the districts and
+    wards of the quarter together (a Clear Hold Build area, which adds up with nothing printed, alone)."""
+    if disclosure.public and place.kind != "area":
+        release = ctx.release(quarter)
+        return release.headlines_of(place), release.series_of(place)
+    headlines = headline_rows(
+        ctx.store,
+        place,
+        quarter,
+        populations=ctx.populations,
+        all_wards=ctx.wards.codes,
+        sources=ctx.sources,
+    )
+    series = chart_series(ctx, place, quarter.period, int(briefing_settings()["packs"]["chart_months"]))
+    if not disclosure.public:
+        return headlines, tuple(series)
+    key = public.place_key(place)
+    release = public.release(quarter, {key: headlines}, {key: series}, {}, disclosure.threshold)
+    return release.headlines_of(place), release.series_of(place)
 
 
 def pack_pdf(

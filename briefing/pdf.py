@@ -282,9 +282,10 @@ def _cover(pdf: BriefingPDF, pack: Pack) -> None:
     if disclosure.public:
         audience_text = (
             f"Public version. Counts from 1 to {disclosure.threshold - 1} are shown as "
-            f'"{disclosure.hidden_text}", and rates, changes and totals that would give them away are not '
-            "shown. No incident locations are shown, and map cells and table rows with fewer than "
-            f"{disclosure.threshold} incidents are left out."
+            f'"{disclosure.hidden_text}"; a count that would let one be worked out from the others (a '
+            "district minus its other wards, a quarter minus its other months) reads \"not shown\", and so "
+            "do the rates, changes and totals built on a hidden count. No incident locations are shown, and "
+            f"map cells and table rows with fewer than {disclosure.threshold} incidents are left out."
         )
     else:
         audience_text = (

@@ -11,12 +11,16 @@ query the app's charts use), so Kirklees = the sum of its districts = the sum of
 
 A measure whose categories no stored record carries (nuisance ASB with only police.uk's untyped ASB
 loaded) is "not measured: needs ..." (:func:`geo.measurable.not_measured`): no value, RAG or arrow.
+
+The public scorecard (:func:`public_scorecard`) hides small counts and every count that would let one be
+worked out from the sums the scorecard prints: Kirklees = its districts = its wards, in each of the two
+periods, and Kirklees' 24 monthly sparkline values = its two 12-month figures.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal
 
@@ -29,6 +33,7 @@ from briefing.places import casualty_counts
 from briefing.settings import briefing_settings
 from briefing.sources import LayerSource
 from geo.boundaries import Wards
+from geo.disclosure import Table, protect
 from geo.measurable import loaded_categories, not_measured
 from geo.rates import Period, Population, add_months, months_between, not_comparable, rate_per_1000
 from store import Store
@@ -168,3 +173,49 @@ def compute_scorecard(
                 )
             )
     return Scorecard(period, previous, tuple(scores), months, sparklines)
+
+
+def public_scorecard(card: Scorecard, threshold: int) -> Scorecard:
+    """The scorecard as the public may see it: the same scores, with every count a public output must not
+    print (:func:`geo.disclosure.protect` over the sums the scorecard prints) replaced by a
+    :class:`geo.disclosure.Withheld`, which :class:`briefing.suppression.Disclosure` prints as "fewer
+    than 5" or "not shown" (and hides the rate, target, RAG and arrow built on it)."""
+
+    def key(s: Score, when: str) -> tuple:
+        return (s.measure.measure, s.level, s.area, when)
+
+    table = Table()
+    for measure, spark in card.sparklines.items():
+        for month, value in zip(card.months, spark, strict=False):
+            if value is not None:
+                table.add((measure, "month", month), value)
+    for measure in card.sparklines:
+        scores = [s for s in card.scores if s.measure.measure == measure and not s.not_measured]
+        for when, period in (("now", card.period), ("before", card.previous)):
+            rows = [s for s in scores if (s.value if when == "now" else s.previous) is not None]
+            for s in rows:
+                table.add(key(s, when), s.value if when == "now" else s.previous)
+            borough = [s for s in rows if s.level == "Kirklees"]
+            districts = [s for s in rows if s.level == "district"]
+            for b in borough:
+                table.add_sum(key(b, when), (key(d, when) for d in districts))
+                months = [(measure, "month", m) for m in card.months if period.start <= m <= period.end]
+                if months and all(m in table.values for m in months):
+                    table.add_sum(key(b, when), months)
+            for d in districts:
+                wards = [s for s in rows if s.level == "ward" and s.district == d.area]
+                table.add_sum(key(d, when), (key(w, when) for w in wards))
+    decided = protect(table, threshold)
+
+    def mark(k: tuple, value: int | None) -> int | None:
+        return decided.mark(k) if value is not None and k in decided.values else value
+
+    scores = tuple(
+        replace(s, value=mark(key(s, "now"), s.value), previous=mark(key(s, "before"), s.previous))
+        for s in card.scores
+    )
+    sparklines = {
+        measure: tuple(mark((measure, "month", m), v) for m, v in zip(card.months, spark, strict=False))
+        for measure, spark in card.sparklines.items()
+    }
+    return replace(card, scores=scores, sparklines=sparklines)

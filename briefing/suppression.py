@@ -7,6 +7,10 @@ reader work a hidden count back out: a rate or a change built on it, or a differ
 figure (so a total printed beside its parts is hidden when one of the parts is). Zero is shown as 0:
 knowing that nothing happened identifies nobody. Partner outputs show everything.
 
+Which counts of a whole table to hide - so that no hidden count comes back by subtraction from totals,
+parts or other periods - is decided by :func:`geo.disclosure.protect`; the counts it withholds arrive
+here as :class:`geo.disclosure.Withheld` values and print as "fewer than 5" or "not shown".
+
 Every number a pack or page prints goes through a :class:`Disclosure`, so there is exactly one place
 where the rule lives.
 """
@@ -17,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from geo.disclosure import Withheld
 from geo.rates import Change
 
 Audience = Literal["public", "partner"]
@@ -55,14 +60,22 @@ class Disclosure:
         return f"fewer than {self.threshold}"
 
     def hides(self, count: int | None) -> bool:
-        """True when ``count`` may not be shown to this audience (1 to threshold-1, public only)."""
+        """True when ``count`` may not be shown to this audience: 1 to threshold-1 (public only), or a
+        count the table's secondary suppression withheld (:class:`geo.disclosure.Withheld`)."""
+        if isinstance(count, Withheld):
+            return True
         return self.public and count is not None and 0 < count < self.threshold
 
+    def hidden_word(self, count: int) -> str:
+        """How a hidden count prints: "fewer than 5", or "not shown" for one withheld only so that
+        another cannot be worked out (it may be any number)."""
+        return HIDDEN_TOTAL if isinstance(count, Withheld) and not count.small else self.hidden_text
+
     def count(self, count: int | None) -> str:
-        """``1,234``, ``0``, ``fewer than 5`` (public, small) or ``no data``."""
+        """``1,234``, ``0``, ``fewer than 5`` (public, small), ``not shown`` or ``no data``."""
         if count is None:
             return NOT_AVAILABLE
-        return self.hidden_text if self.hides(count) else f"{count:,}"
+        return self.hidden_word(count) if self.hides(count) else f"{count:,}"
 
     def rate(self, rate: float | None, count: int | None) -> str:
         """A rate per 1,000 to one decimal place; hidden with its count (a rate times the population
@@ -100,7 +113,7 @@ class Disclosure:
         if value is None:
             return "–"
         if self.hides(count):
-            return self.hidden_text
+            return self.hidden_word(count)
         return f"{value:,.{decimals}f}"
 
     def shows_cell(self, total: int) -> bool:

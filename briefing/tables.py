@@ -47,7 +47,10 @@ def headline_cells(row: HeadlineRow, disclosure: Disclosure) -> list[str]:
         label += " (people)"
     if row.not_measured:  # what it needs is printed under the table (see not_measured_notes)
         return [label, NOT_MEASURED, "–", "–", "–", "", disclosure.figure(row.target, None), ""]
-    hidden = disclosure.hides(row.count)
+    # a "down N a year" target is last year's figure minus N: it is hidden with last year's figure too
+    basis = row.last_year if row.measure is not None and row.measure.reduction_per_year is not None else None
+    target_basis = basis if disclosure.hides(basis) else row.count
+    hidden = disclosure.hides(row.count) or disclosure.hides(basis)
     return [
         label,
         no_data(row.missing[0], 3) if row.count is None else disclosure.count(row.count),  # 3: a quarter
@@ -55,7 +58,7 @@ def headline_cells(row: HeadlineRow, disclosure: Disclosure) -> list[str]:
         disclosure.change(row.change_year),
         disclosure.change(row.change_quarter),
         disclosure.direction(row.direction, row.count, row.last_year),
-        disclosure.figure(row.target, row.count),
+        disclosure.figure(row.target, target_basis),
         "" if hidden or row.rag is None else row.rag,
     ]
 

@@ -15,9 +15,10 @@ from datetime import date
 
 import config
 from briefing.model import CategoryRow, RateRow, WardProfile
-from briefing.packs import PackContext, area_section, chart_png, hotspot_section, listed_areas
+from briefing.packs import PackContext, area_section, chart_png, chart_series, hotspot_section, listed_areas
 from briefing.periods import trailing_months
 from briefing.places import district_place, tally, ward_place
+from briefing.public import protect_areas, protect_profile
 from briefing.settings import public_threshold
 from briefing.suppression import Audience, Disclosure
 from geo.rates import area_population, rate_per_1000
@@ -84,6 +85,15 @@ def build_ward_profile(ctx: PackContext, ward: str, audience: Audience, produced
 
     hotspots, _, _ = hotspot_section(ctx, place, period, disclosure)
     hotspots = replace(hotspots, rows=hotspots.rows[:TOP_HOTSPOTS])
+    series = tuple(chart_series(ctx, place, period, 12))
+    areas = area_section(ctx, place, listed_areas(ctx, place, disclosure), disclosure)
+    if disclosure.public:
+        # also withhold what the sums the profile prints would give away (briefing.public)
+        areas = protect_areas(areas, disclosure.threshold)
+        rates, categories, series, hotspots = protect_profile(
+            rates, categories, [str(r.layer) for r in top.itertuples(index=False)], series, hotspots,
+            disclosure.threshold,
+        )  # fmt: skip
     return WardProfile(
         place=place,
         district=district,
@@ -94,9 +104,8 @@ def build_ward_profile(ctx: PackContext, ward: str, audience: Audience, produced
         rates=rates,
         people=people,
         categories=categories,
-        trend_png=chart_png(
-            ctx, place, period, disclosure, 12, highlight=False, cols=5, panel_height_in=1.35
-        ),
+        trend_png=chart_png(series, period, disclosure, highlight=False, cols=5, panel_height_in=1.35),
+        trend_series=series,
         hotspots=hotspots,
-        areas=area_section(ctx, place, listed_areas(ctx, place, disclosure), disclosure),
+        areas=areas,
     )

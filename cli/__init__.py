@@ -30,6 +30,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "cli.boundaries",
         "show the ward boundaries in use, or download the current ones from ONS",
     ),
+    "check": ("cli.store_tools", "verify a store: tables, checksums, audit log, coverage, wards"),
+    "backup": ("cli.store_tools", "copy the store safely to a file that is checked before it is kept"),
 }
 
 
@@ -56,14 +58,44 @@ def _command_named(argv: Sequence[str]) -> str | None:
     return next((arg for arg in argv if not arg.startswith("-")), None)
 
 
+#: What a command that failed part way left undone, said at the end of its one-line error (each write is
+#: one transaction, so a failed one changed nothing).
+NOTHING_DONE = {
+    "import": "nothing was imported",
+    "undo": "nothing was undone",
+    "demo": "the demo was not built",
+    "boundaries": "the boundaries were not changed",
+    "packs": "no packs were written",
+    "backup": "no backup was made",
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Failures people can meet - a bad file or option, a missing, busy, read-only or
+    damaged store, a full disk, Ctrl-C - end in one line on stderr and exit status 1, never a traceback."""
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(_command_named(argv)).parse_args(argv)
-    try:
-        return int(args.handler(args) or 0)
-    except (FileNotFoundError, ValueError) as exc:
-        print(f"hotspots {args.command}: {exc}", file=sys.stderr)
+    from store.errors import StoreProblem  # not at the top: it loads the store (DuckDB, pandas)
+    from store.locking import announcing
+
+    def say(message: str) -> None:
+        print(f"hotspots {args.command}: {message}", file=sys.stderr, flush=True)
+
+    def fail(message: str) -> int:
+        undone = NOTHING_DONE.get(args.command)
+        say(f"{message}; {undone}" if undone and not message.endswith(undone) else message)
         return 1
+
+    try:
+        with announcing(say):
+            return int(args.handler(args) or 0)
+    except (FileNotFoundError, ValueError, StoreProblem) as exc:
+        return fail(str(exc))
+    except OSError as exc:  # e.g. a full disk or a folder that cannot be written, outside the store
+        return fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
+    except KeyboardInterrupt:
+        say("interrupted; anything not finished was rolled back")
+        return 130
 
 
 if __name__ == "__main__":

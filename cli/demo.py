@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
+from datetime import datetime
 
 import config
 from cli.common import add_command
 from layers.demo import build_demo_store
 from store import Store
+from store.errors import StoreDamaged
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -47,7 +50,17 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(
                 f"a store already exists at {path}; pass --replace to overwrite it with demo data"
             )
-        if not Store(path).is_synthetic() and Store(path).imports()["status"].eq("complete").any():
+        old = Store(path)
+        try:
+            holds_real = not old.is_synthetic() and old.imports()["status"].eq("complete").any()
+        except StoreDamaged:  # unreadable: kept beside the new demo (with its log), never deleted
+            holds_real = False
+            kept = Store(path.with_name(f"{path.name}.damaged-{datetime.now():%Y%m%d-%H%M%S}"))
+            os.replace(path, kept.path)
+            if old.wal_path.exists():
+                os.replace(old.wal_path, kept.wal_path)
+            print(f"the damaged store was moved to {kept.path}")
+        if holds_real:
             raise ValueError(f"{path} holds real data; the demo never replaces it (choose another --store)")
     counts = build_demo_store(path, years=args.years, seed=args.seed, end_month=args.end_month)
     total = sum(counts.values())

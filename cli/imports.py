@@ -143,5 +143,5 @@ def run_history(args: argparse.Namespace) -> int:
 
 
 def run_undo(args: argparse.Namespace) -> int:
-    print(undo(existing_store(args), args.import_id))
+    print(undo(existing_store(args), args.import_id, undone_by=_user()))
     return 0

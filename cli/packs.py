@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -56,22 +58,55 @@ def choose_places(ctx: PackContext, args: argparse.Namespace) -> list[Place]:
     return places
 
 
+def writable_folder(out: Path) -> Path:
+    """``--out`` as a folder the packs can be written into, made if need be: checked before any pack is
+    built, so a file in the way or a folder that cannot be written is one line, not a failure after
+    minutes of work."""
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is a file, not a folder; name a folder for the packs")
+    blocking = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise ValueError(f"--out {out} cannot be made: {blocking} is a file, not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out) as probe:
+            probe.write(b"packs")
+            probe.flush()
+            os.fsync(probe.fileno())
+    except OSError as exc:
+        raise ValueError(f"--out {out} cannot be written ({exc.strerror or exc})") from None
+    return out
+
+
+def write_all(out: Path, files: dict[str, bytes]) -> list[Path]:
+    """Write every file into ``out``, or - when one fails (a full disk) - none: those already written are
+    removed, so a failure never leaves half a set of packs that looks complete."""
+    written: list[Path] = []
+    try:
+        for name, data in files.items():
+            path = out / name
+            path.write_bytes(data)
+            written.append(path)
+    except OSError:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    return written
+
+
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
+    out = writable_folder(Path(args.out))
     ctx = PackContext.load(Store(config.reading_store_path(args.store)))
     quarter = Quarter.parse(args.period) if args.period else ctx.default_quarter()
     ctx.check_quarter(quarter)
     audience = parse_audience(args.audience)
     produced = date.fromisoformat(args.produced) if args.produced else date.today()
     files = batch(ctx, choose_places(ctx, args), quarter, audience, produced)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, data in files.items():
-        (out / name).write_bytes(data)
-        written.append(str(out / name))
-    archive = out / f"packs-{quarter.code}-{audience}.zip"
-    archive.write_bytes(zip_files(files))
+    archive_name = f"packs-{quarter.code}-{audience}.zip"
+    paths = write_all(out, {**files, archive_name: zip_files(files)})
+    written = [str(p) for p in paths[:-1]]
+    archive = paths[-1]
     seconds = round(time.perf_counter() - started, 2)
     if args.json:
         print_json(

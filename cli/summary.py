@@ -102,7 +102,8 @@ def _loaded(months: dict | None) -> str:
     gaps = months["missing"]
     listed = ", ".join(gaps[:6]) + (", ..." if len(gaps) > 6 else "")
     missing = f" ({len(gaps):,} missing: {listed})" if gaps else ""
-    return f"{months['months']:,} months of data, {months['first']} to {months['latest']}{missing}"
+    n = months["months"]
+    return f"{n:,} month{'s' if n != 1 else ''} of data, {months['first']} to {months['latest']}{missing}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -114,8 +115,11 @@ def run(args: argparse.Namespace) -> int:
     if data["synthetic_layers"]:
         print(f"  {config.SYNTHETIC_LABEL}: {', '.join(data['synthetic_layers'])}")
     for layer, n in data["layers"].items():
-        loaded = "" if layer == "total" else _loaded(data["months_with_data"].get(layer))
-        print(f"  {layer:16} {n:>9,}  {loaded}")
+        months = data["months_with_data"].get(layer)
+        if layer != "total" and months is None:  # never loaded: not a count of zero
+            print(f"  {layer:16} {'–':>9}  no data loaded")
+            continue
+        print(f"  {layer:16} {n:>9,}  {'' if layer == 'total' else _loaded(months)}")
     for note in data["total_leaves_out"]:
         print(f"  ({note})")
     for district, row in data["districts"].items():

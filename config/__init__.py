@@ -141,6 +141,44 @@ def hotspot_settings() -> HotspotSettings:
     return HotspotSettings(**values)
 
 
+def _setting_number(section: str, key: str, least: float, most: float) -> float:
+    """``[section] key`` of ``data/settings.toml`` as a number in [least, most]; anything else is a
+    ValueError naming the file, the key and the allowed range, so a typo never becomes a silent default."""
+    value = settings().get(section, {}).get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not least <= value <= most:
+        raise ValueError(
+            f"{DATA_DIR / 'settings.toml'}: [{section}] {key} must be a number from {least:g} to {most:g}, "
+            f"not {value!r}"
+        )
+    return float(value)
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """``[store]`` in ``data/settings.toml``: how long work waits for the store while another process
+    holds it (DuckDB lets one process write a file at a time, and none while another reads it)."""
+
+    #: an import, undo or other write: seconds to wait for another import to finish before giving up
+    write_wait_seconds: float
+    #: a read (every page, every command): seconds to wait for an import that is being written
+    read_wait_seconds: float
+
+
+@cache
+def store_settings() -> StoreSettings:
+    return StoreSettings(
+        write_wait_seconds=_setting_number("store", "write_wait_seconds", 0, 3600),
+        read_wait_seconds=_setting_number("store", "read_wait_seconds", 0, 3600),
+    )
+
+
+@cache
+def max_outside_percent() -> float:
+    """``[boundaries] max_outside_percent``: the largest share of stored incidents (in %) a new ward
+    boundary file may leave outside every ward before it is refused."""
+    return _setting_number("boundaries", "max_outside_percent", 0, 100)
+
+
 def _read_csv(name: str) -> list[dict[str, str]]:
     with open(DATA_DIR / name, newline="", encoding="utf-8-sig") as f:
         return list(csv.DictReader(f))
@@ -163,3 +201,41 @@ def default_populations() -> list[dict[str, str]]:
 def targets() -> list[dict[str, str]]:
     """Partnership Plan measures from ``targets.csv``."""
     return _read_csv("targets.csv")
+
+
+#: How the app is run (see ``data/access.toml``).
+MODES = ("local", "partner", "public")
+
+
+@dataclass(frozen=True)
+class AccessSettings:
+    """``data/access.toml``: the mode the app runs in and how a signed-in user's role is found."""
+
+    mode: str
+    roles_claim: str
+    analysts: tuple[str, ...]
+    partners: tuple[str, ...]
+
+
+@cache
+def access() -> AccessSettings:
+    """The access settings; ``$HOTSPOTS_MODE`` overrides the file's mode. A wrong value is one sentence."""
+    path = DATA_DIR / "access.toml"
+    with open(path, "rb") as f:
+        raw = tomllib.load(f).get("access", {})
+    mode = os.environ.get("HOTSPOTS_MODE") or str(raw.get("mode", "local"))
+    if mode not in MODES:
+        raise ValueError(f"{path}: mode must be one of {', '.join(MODES)}, not {mode!r}")
+
+    def emails(key: str) -> tuple[str, ...]:
+        values = raw.get(key, [])
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise ValueError(f"{path}: {key} must be a list of email addresses or @domains")
+        return tuple(v.strip().lower() for v in values if v.strip())
+
+    return AccessSettings(
+        mode=mode,
+        roles_claim=str(raw.get("roles_claim", "roles")),
+        analysts=emails("analysts"),
+        partners=emails("partners"),
+    )

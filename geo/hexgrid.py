@@ -28,6 +28,10 @@ def points_to_cells(lat: np.ndarray, lon: np.ndarray, res: int = FINEST) -> np.n
     return cell_columns(lat, lon, (res,))[f"h3_r{res}"]
 
 
+#: Distinct points looked up per block (see :func:`cell_columns`).
+_BLOCK = 50_000
+
+
 def cell_columns(
     lat: np.ndarray, lon: np.ndarray, resolutions: tuple[int, ...] = RESOLUTIONS
 ) -> dict[str, np.ndarray]:
@@ -40,12 +44,16 @@ def cell_columns(
     distinct, back = (
         np.unique(points, axis=0, return_inverse=True) if len(points) else (points, np.zeros(0, np.intp))
     )
-    out = {}
+    cells = {res: np.zeros(len(distinct), dtype=np.uint64) for res in resolutions}
     to_int = h3.str_to_int
-    pairs = distinct.tolist()
+    # a block of points at a time: a million distinct points as Python floats and ints cost ~0.3 GB
+    for start in range(0, len(distinct), _BLOCK):
+        pairs = distinct[start : start + _BLOCK].tolist()
+        for res in resolutions:
+            cells[res][start : start + len(pairs)] = [to_int(h3.latlng_to_cell(a, b, res)) for a, b in pairs]
+    out = {}
     for res in resolutions:
-        cells = np.array([to_int(h3.latlng_to_cell(a, b, res)) for a, b in pairs], dtype=np.uint64)
         column = np.zeros(lat.shape, dtype=np.uint64)
-        column[ok] = cells[np.asarray(back).ravel()] if len(cells) else cells
+        column[ok] = cells[res][np.asarray(back).ravel()]
         out[f"h3_r{res}"] = column
     return out

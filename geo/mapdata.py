@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import h3
@@ -106,7 +106,12 @@ class HexLayer:
 
 
 def hex_layer(
-    counts: pd.DataFrame, *, cell_column: str, layer_ids: Sequence[str], grid: StudyGrid
+    counts: pd.DataFrame,
+    *,
+    cell_column: str,
+    layer_ids: Sequence[str],
+    grid: StudyGrid,
+    printed: Callable[[int, str], str] | None = None,
 ) -> HexLayer:
     """Hexagon features from counts per (cell, layer) (column ``n``), one feature per cell.
 
@@ -115,7 +120,8 @@ def hex_layer(
     hexagon is named by the one rule every page and pack uses (:mod:`geo.grid`: the ward holding the
     cell's centre, else the nearest ward of the area). A cell outside the grid (possible only for
     incidents stored under older boundaries) is named "-". Names are HTML-escaped because the tooltip
-    shows them as HTML.
+    shows them as HTML. ``printed(cell, layer id or "total")`` gives the text a public map prints instead
+    of a count (:mod:`geo.public_map`); the colours still follow the counts.
     """
     if counts.empty:
         return HexLayer({"type": "FeatureCollection", "features": []}, [], [])
@@ -138,12 +144,15 @@ def hex_layer(
     for i, (cell, layer_counts) in enumerate(
         zip(per_layer.index, per_layer.to_numpy().tolist(), strict=True)
     ):
+        shown: dict[str, object] = dict(zip(layer_ids, layer_counts, strict=True))
+        shown["total"] = int(totals_arr[i])
+        if printed is not None:
+            shown = {key: printed(int(cell), key) for key in shown}
         properties = {
             "kind": "hex",
             "ward": html.escape(str(wards[i])),
             "district": html.escape(str(districts[i])),
-            **dict(zip(layer_ids, layer_counts, strict=True)),
-            "total": int(totals_arr[i]),
+            **shown,
             "style": {"fillColor": fill[i]},
         }
         geometry = {"type": "Polygon", "coordinates": [cell_ring(cell)]}

@@ -13,6 +13,13 @@ pyproj; a file that states none is taken as longitude/latitude when its numbers 
 Ward code/name properties carry the boundary year (``WD13CD``, ``WD24NM``): they are detected. The file
 must be the wards of one area: a file of LSOAs, or the wards of several local authorities, is refused
 with a sentence saying what it holds, because assigning Kirklees incidents to it would silently mislead.
+
+A file that would wreck the study area is refused with the numbers, changing nothing: shapes that are
+not valid polygons (a self-intersecting "bow-tie"), coordinates outside the UK once reprojected (OS grid
+metres labelled as degrees), wards of another area, or wards that would leave more than
+``[boundaries] max_outside_percent`` of the stored incidents outside every ward. Every version loaded
+is kept (:mod:`store.boundaries`), so a ward import can be undone: the boundaries before it come back
+and incidents are re-assigned to them. Loading the boundaries already in use changes nothing.
 """
 
 from __future__ import annotations
@@ -38,11 +45,12 @@ import shapely
 from shapely.geometry import mapping
 
 import config
-from geo.boundaries import UNASSIGNED_DISTRICT, detect_ward_columns, wards_from_geojson
-from layers.ingest import relocate_all
+from geo.boundaries import UNASSIGNED_DISTRICT, detect_ward_columns, load_wards, wards_from_geojson
+from layers.ingest import OUTSIDE_CODE, locator, relocate_all
 from layers.readers import MAX_FILE_BYTES, FileProblem, Upload, http_request
 from layers.report import ImportReport
 from store import Store
+from store import boundaries as store_boundaries
 
 EXPECTED = (
     "ONS ward boundaries of one area (GeoJSON, GeoPackage or zipped Shapefile with properties such as "
@@ -101,12 +109,15 @@ def read_boundaries(upload: Upload) -> tuple[dict, list[str]]:
         raise FileProblem(f"{name} holds no shapes; expected {EXPECTED}.")
     if not all(g is not None and g.geom_type in ("Polygon", "MultiPolygon") for g in geoms):
         raise FileProblem(f"{name} holds shapes that are not polygons; expected {EXPECTED}.")
-    geoms, notes = _to_wgs84(geoms, meta.get("crs"), name)
     properties = {
         f: [None if v is None else str(v) for v in col] for f, col in zip(fields, values, strict=True)
     }
     code_key, name_key = _ward_keys(fields, name)
     _check_one_area(fields, properties, code_key, name)
+    _check_valid(geoms, properties[name_key], name)
+    read_as = geoms
+    geoms, notes = _to_wgs84(geoms, meta.get("crs"), name)
+    _check_in_uk(read_as, geoms, name)
     # a ward split over several features (islands, shapefile parts) is one ward
     by_code: dict[str, list] = {}
     names: dict[str, str] = {}
@@ -158,8 +169,9 @@ def _stage(data: bytes, name: str, folder: Path) -> Path:
         return folder / "boundaries.shp"
     if data.startswith(b"SQLite format 3\x00"):
         path = folder / "boundaries.gpkg"
-    elif data.lstrip()[:1] in (b"{", b"["):
+    elif data.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] in (b"{", b"["):
         path = folder / "boundaries.geojson"
+        data = data.removeprefix(b"\xef\xbb\xbf")  # the byte-order mark Windows editors save is not JSON
     else:
         raise FileProblem(f"{name} is not a GeoJSON, GeoPackage or zipped Shapefile; expected {EXPECTED}.")
     path.write_bytes(data)
@@ -230,11 +242,62 @@ def _check_one_area(fields: list[str], properties: dict[str, list], code_key: st
                 f"{name} holds the wards of {len(areas)} local authorities ({listed}); expected {EXPECTED} "
                 f"(keep only one area, e.g. {config.BOROUGH_CODE} for {config.BOROUGH_NAME})."
             )
+        if areas and areas[0] != config.BOROUGH_CODE:
+            raise FileProblem(
+                f"{name} holds the wards of local authority {areas[0]}, not {config.BOROUGH_NAME} "
+                f"({config.BOROUGH_CODE}); expected {EXPECTED}."
+            )
     codes = [c for c in properties[code_key] if c]
     if len(set(codes)) > MAX_WARDS:
         raise FileProblem(
             f"{name} holds {len(set(codes)):,} wards, more than one local authority has; expected {EXPECTED}."
         )
+
+
+def _check_valid(geoms: np.ndarray, names: list[str | None], name: str) -> None:
+    """Refuse shapes that are not valid polygons (a self-intersecting "bow-tie", a ring crossing itself).
+
+    Repairing them would guess: a bow-tie "repaired" is two triangles meeting at a point, and points
+    between them would silently move to the next ward or out of the study area.
+    """
+    invalid = np.flatnonzero(~shapely.is_valid(geoms))
+    if not len(invalid):
+        return
+    listed = "; ".join(f"{names[i] or 'a ward'}: {shapely.is_valid_reason(geoms[i])}" for i in invalid[:3])
+    raise FileProblem(
+        f"{name} has ward shapes that are not valid polygons ({len(invalid)} of {len(geoms)}: {listed}"
+        f"{'; ...' if len(invalid) > 3 else ''}); expected {EXPECTED} - repair them (e.g. QGIS 'Fix "
+        "geometries') or download the file again."
+    )
+
+
+#: (west, south, east, north) of the United Kingdom in degrees, from the Isles of Scilly to Shetland and
+#: from County Fermanagh to Lowestoft, with a little room: every ward of a UK area lies inside.
+UK_EXTENT = (-8.75, 49.8, 1.8, 60.9)
+_OSGB_EXTENT = (0, 0, 700_000, 1_300_000)
+
+
+def _check_in_uk(read: np.ndarray, wgs84: np.ndarray, name: str) -> None:
+    """Refuse boundaries that do not lie in the UK once in longitude/latitude: a wrong coordinate system
+    (OS grid metres labelled as degrees, as every GeoJSON is) would put every incident outside them."""
+    west, south, east, north = shapely.total_bounds(wgs84)
+    if np.isfinite([west, south, east, north]).all() and _inside((west, south, east, north), UK_EXTENT):
+        return
+    hint = ""
+    if _inside(tuple(shapely.total_bounds(read)), _OSGB_EXTENT):
+        hint = (
+            " - its numbers look like OS grid eastings and northings: save it with its coordinate system "
+            "stated (EPSG:27700), or as a GeoPackage or Shapefile"
+        )
+    raise FileProblem(
+        f"{name} has coordinates outside the United Kingdom (longitude {west:,.6g} to {east:,.6g}, "
+        f"latitude {south:,.6g} to {north:,.6g}); expected {EXPECTED}{hint}."
+    )
+
+
+def _inside(bounds: tuple, extent: tuple) -> bool:
+    west, south, east, north = bounds
+    return extent[0] <= west <= east <= extent[2] and extent[1] <= south <= north <= extent[3]
 
 
 def _rounded(geom: shapely.Geometry) -> shapely.Geometry:
@@ -270,6 +333,13 @@ def import_boundaries(
     report.rows_read = report.accepted = len(wards)
     report.notes.extend(notes)
     unmapped = [n for n, d in zip(wards.names, wards.districts, strict=True) if d == UNASSIGNED_DISTRICT]
+    if len(unmapped) == len(wards):
+        report.error = (
+            f"{upload.name} holds {len(wards)} wards none of which is in data/districts.csv (e.g. "
+            f"{', '.join(unmapped[:3])}), so they are not the wards of {config.BOROUGH_NAME}; expected "
+            f"{EXPECTED} (for a boundary review with new ward names, add them to data/districts.csv first)."
+        )
+        return report
     if unmapped:
         report.notes.append(
             f"{len(unmapped)} ward(s) are not in data/districts.csv, so shown as '{UNASSIGNED_DISTRICT}': "
@@ -283,20 +353,27 @@ def import_boundaries(
             "districts": {d: len(wards.wards_in(d)) for d in wards.district_names},
         }
     )
+    if store_boundaries.in_force(store) == version:
+        report.added, report.already_stored = 0, len(wards)
+        report.notes.append(f"these boundaries (version {version}) are already in use; nothing changed")
+        return report
     import_id = uuid.uuid4().hex[:12]
+    limit = config.max_outside_percent()
 
-    def store_boundaries(con: duckdb.DuckDBPyConnection) -> None:
-        for key, value in (
-            ("boundaries_geojson", text),
-            ("boundaries_source", upload.name),
-            ("boundary_version", version),
-        ):
-            con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
-        total, outside = con.execute(
-            "SELECT count(*), count(*) FILTER (ward_code = 'outside') FROM incidents"
-        ).fetchall()[0]
-        report.details["stored_incidents_reassigned"] = int(total)
-        report.details["stored_incidents_outside_new_wards"] = int(outside)
+    def accept(total: int, outside: int) -> None:
+        report.details["stored_incidents_reassigned"] = total
+        report.details["stored_incidents_outside_new_wards"] = outside
+        if total and outside * 100 > limit * total:
+            share = outside * 100 / total
+            shown = f"{share:.1f}%" if share >= 0.1 else "under 0.1%"
+            raise FileProblem(
+                f"{upload.name} would leave {outside:,} of {total:,} stored incidents ({shown}) outside "
+                f"every ward; at most {limit:g}% may be (check it holds the wards of {config.BOROUGH_NAME}; "
+                "the limit is [boundaries] max_outside_percent in data/settings.toml)."
+            )
+
+    def keep_boundaries(con: duckdb.DuckDBPyConnection) -> None:
+        store_boundaries.keep(con, import_id, store_boundaries.BoundaryVersion(version, upload.name, text))
         store.record_import(
             con,
             import_id,
@@ -311,12 +388,31 @@ def import_boundaries(
             report=report.to_dict(),
         )
 
-    relocate_all(store, wards, also=store_boundaries)
+    try:
+        relocate_all(store, wards, accept=accept, also=keep_boundaries)
+    except FileProblem as exc:  # refused with the numbers: the transaction rolled back, nothing changed
+        report.error = str(exc)
+        return report
     report.import_id = import_id
     report.added, report.already_stored = len(wards), 0
     if progress:
         progress(1.0, "Boundaries loaded")
     return report
+
+
+def undo_boundaries(
+    store: Store, import_id: str, *, undone_by: str | None = None
+) -> store_boundaries.BoundaryVersion | None:
+    """Undo a ward import: when its boundaries are in force the previous ones come back (the shipped
+    default wards when there were none) and every incident is re-assigned to them, in one transaction.
+    Returns the boundaries in force afterwards (None: the shipped default)."""
+
+    def assign_for(boundary: store_boundaries.BoundaryVersion | None) -> store_boundaries.Assign:
+        if boundary is None:
+            return locator(load_wards())
+        return locator(wards_from_geojson(json.loads(boundary.geojson), source=boundary.source))
+
+    return store_boundaries.undo(store, import_id, assign_for, OUTSIDE_CODE, undone_by=undone_by)
 
 
 def download_boundaries(

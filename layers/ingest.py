@@ -9,16 +9,19 @@ the store in one transaction.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from geo.boundaries import Wards, load_wards, wards_from_geojson
 from geo.hexgrid import cell_columns
 from store import ImportOutcome, Store
+from store import boundaries as store_boundaries
 
 #: Columns every parser must produce (street, severity, casualties and attributes may be null).
 PARSED_COLUMNS = (
@@ -48,45 +51,60 @@ def locate(
         ward_index = wards.assign(parsed["lat"].to_numpy(), parsed["lon"].to_numpy())
     ward_idx = np.asarray(ward_index)
     outside = ward_idx < 0
-    inside = parsed.loc[~outside].copy()
+    # importers set aside the rows outside first, so usually none is: then no copy of a million rows
+    inside = parsed.loc[~outside] if outside.any() else parsed.copy(deep=False)
     idx = ward_idx[~outside]
     codes = np.asarray(wards.codes, dtype=object)
     districts = np.asarray(wards.districts, dtype=object)
-    inside["ward_code"] = codes[idx]
-    inside["district"] = districts[idx]
+    # as categories: a million rows name only a few dozen wards and districts (see report.labels)
+    inside["ward_code"] = pd.Categorical(codes[idx])
+    inside["district"] = pd.Categorical(districts[idx])
     for col, values in cell_columns(inside["lat"].to_numpy(), inside["lon"].to_numpy()).items():
         inside[col] = values
     return inside, outside
 
 
-def relocate_all(
-    store: Store, wards: Wards, *, also: Callable[[duckdb.DuckDBPyConnection], None] | None = None
-) -> int:
-    """Re-assign every stored incident to the current wards, districts (mapping file) and cells.
+#: Ward code and district of a stored incident outside every ward of the boundaries in force.
+OUTSIDE_CODE = "outside"
+OUTSIDE_DISTRICT = "Outside study area"
 
-    Used when boundaries or the district mapping change. Incidents now outside every ward keep their
-    previous assignment marked as ``outside`` rather than being deleted, so nothing is lost. ``also``
-    makes further writes in the same transaction (e.g. storing the new boundaries themselves), so the
-    boundaries and the assignments made from them always change together or not at all.
+
+def locator(wards: Wards) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """A function giving (lat, lon) points the ward code and district of ``wards`` holding them, or
+    :data:`OUTSIDE_CODE` / :data:`OUTSIDE_DISTRICT` when none does (for :func:`store.boundaries.reassign`)."""
+    # index -1 (outside every ward) picks the appended last entry
+    codes = np.append(np.asarray(wards.codes, dtype=object), OUTSIDE_CODE)
+    districts = np.append(np.asarray(wards.districts, dtype=object), OUTSIDE_DISTRICT)
+
+    def locate_points(points: pd.DataFrame) -> pd.DataFrame:
+        ward_idx = wards.assign(points["lat"].to_numpy(), points["lon"].to_numpy())
+        return points.assign(ward_code=codes[ward_idx], district=districts[ward_idx])
+
+    return locate_points
+
+
+def relocate_all(
+    store: Store,
+    wards: Wards,
+    *,
+    accept: Callable[[int, int], None] | None = None,
+    also: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+) -> tuple[int, int]:
+    """Re-assign every stored incident to ``wards`` and their districts (mapping file); returns (incidents,
+    incidents outside every ward).
+
+    Incidents now outside every ward keep their place marked as ``outside`` rather than being deleted, so
+    nothing is lost. ``accept`` sees (incidents, outside) before anything is kept and may refuse by
+    raising; ``also`` makes further writes in the same transaction (storing the new boundaries
+    themselves). So the boundaries and the assignments made from them change together or not at all.
     """
     with store.transaction() as con:
-        frame = con.execute("SELECT layer, source_id, lat, lon FROM incidents").df()
-        if not frame.empty:
-            ward_idx = wards.assign(frame["lat"].to_numpy(), frame["lon"].to_numpy())
-            # index -1 (outside every ward) picks the appended last entry
-            codes = np.append(np.asarray(wards.codes, dtype=object), "outside")
-            districts = np.append(np.asarray(wards.districts, dtype=object), "Outside study area")
-            frame["ward_code"] = codes[ward_idx]
-            frame["district"] = districts[ward_idx]
-            con.register("relocated", frame)
-            con.execute(
-                "UPDATE incidents SET ward_code = r.ward_code, district = r.district FROM relocated r "
-                "WHERE incidents.layer = r.layer AND incidents.source_id = r.source_id"
-            )
-            con.unregister("relocated")
+        total, outside = store_boundaries.reassign(con, locator(wards), OUTSIDE_CODE)
+        if accept is not None:
+            accept(total, outside)
         if also is not None:
             also(con)
-    return len(frame)
+    return total, outside
 
 
 @dataclass(frozen=True)
@@ -110,6 +128,7 @@ def ingest(
     report: dict | None = None,
     ward_index: np.ndarray | None = None,
     coverage: pd.DataFrame | None = None,
+    attributes: pd.DataFrame | None = None,
 ) -> IngestResult:
     """Locate parsed incidents and write those inside the study area as one import.
 
@@ -117,19 +136,30 @@ def ingest(
     for. Without it, the import vouches for each layer it stores in the months it stores that layer in
     (importers pass more: every month of the file, for every layer the source reports on). Real and
     synthetic data never share a store (:func:`refuse_mixing`).
+
+    ``attributes`` (one row per parsed row; ``parsed`` then needs no ``attributes`` column) are the source
+    columns kept with each record: they are encoded as JSON part by part while writing (see
+    :func:`with_json`).
     """
-    missing = set(PARSED_COLUMNS) - set(parsed.columns)
+    given = set(parsed.columns) | ({"attributes"} if attributes is not None else set())
+    missing = set(PARSED_COLUMNS) - given
     if missing:
         raise ValueError(f"parsed frame is missing columns: {sorted(missing)}")
     refuse_mixing(store, synthetic=synthetic)
     upgrade_store(store)  # an older store's cells and coverage first, so old and new rows agree
     inside, outside = locate(parsed.reset_index(drop=True), wards, ward_index)
-    inside["source_file"] = file_name
+    inside["source_file"] = pd.Categorical.from_codes(np.zeros(len(inside), dtype=np.int8), [file_name])
     if coverage is None:
         months = pd.to_datetime(inside["date"]).dt.to_period("M").dt.start_time.dt.date
         coverage = pd.DataFrame({"layer": inside["layer"], "month": months}).drop_duplicates()
+    if attributes is not None:
+        attributes = attributes.reset_index(drop=True)
+        kept = with_json(inside, attributes.loc[~outside] if outside.any() else attributes)
+    # Arrow keeps memory freed while parsing for its own reuse; the write allocates through DuckDB instead,
+    # so hand it back first (half a gigabyte after a million-row file)
+    pa.default_memory_pool().release_unused()
     outcome = store.write_import(
-        inside,
+        inside if attributes is None else kept,
         source=source,
         file_name=file_name,
         rows_read=rows_read,
@@ -142,6 +172,42 @@ def ingest(
         meta={CELL_INDEXING_KEY: CELL_INDEXING},
     )
     return IngestResult(outcome, np.flatnonzero(outside))
+
+
+#: Rows whose attributes are encoded as JSON at a time: a million rows' JSON at once costs ~0.5 GB.
+JSON_ROWS = 50_000
+
+
+def with_json(incidents: pd.DataFrame, attributes: pd.DataFrame) -> Iterator[pd.DataFrame]:
+    """``incidents`` in parts of :data:`JSON_ROWS` rows, each with its ``attributes`` column made just
+    then from the same rows of ``attributes`` (see :func:`json_objects`)."""
+    for start in range(0, len(incidents), JSON_ROWS):
+        part = incidents.iloc[start : start + JSON_ROWS]
+        yield part.assign(attributes=json_objects(attributes.iloc[start : start + JSON_ROWS]))
+
+
+def json_objects(frame: pd.DataFrame) -> pd.api.extensions.ExtensionArray | list[None]:
+    """One JSON object per row, ``{"column": "text", ...}`` with empty cells as null; or None per row when
+    there are no columns.
+
+    Why not one ``json.dumps`` per row: a million rows would take seconds and a million Python strings.
+    A column holds few distinct texts, so each distinct text is encoded once (``json.dumps``, so quotes,
+    backslashes and control characters are escaped as JSON requires) and Arrow assembles the rows from
+    those pieces without making a Python object per row.
+    """
+    if frame.shape[1] == 0:
+        return [None] * len(frame)
+    pieces = []
+    for i, (name, values) in enumerate(frame.items()):
+        kinds = values.astype("category")
+        lead = ("{" if i == 0 else ",") + json.dumps(str(name)) + ":"
+        encoded = [lead + ("null" if t == "" else json.dumps(str(t))) for t in kinds.cat.categories]
+        lookup = pa.array([*encoded, lead + "null"], type=pa.large_string())  # code -1 (missing): the last
+        codes = kinds.cat.codes.to_numpy().astype(np.int64)
+        pieces.append(lookup.take(np.where(codes < 0, len(encoded), codes)))
+    closing = pa.array(["}"] * len(frame), type=pa.large_string())
+    joined = pc.binary_join_element_wise(*pieces, closing, pa.scalar("", pa.large_string()))
+    return pd.arrays.ArrowStringArray(joined)
 
 
 def coverage_frame(layers: Sequence[str], months: Sequence[str]) -> pd.DataFrame:

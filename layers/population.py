@@ -19,8 +19,18 @@ from geo.boundaries import Wards, normalise_name
 from geo.rates import Population
 from layers.ingest import current_wards
 from layers.readers import Field, FileProblem, Schema, Upload, numbers, read_table
-from layers.report import BAD_NUMBER, DUPLICATE, RECORDED_ROWS_PER_REASON, UNKNOWN_WARD, ImportReport, Triage
+from layers.report import (
+    BAD_NUMBER,
+    DUPLICATE,
+    MAX_WARD_POPULATION,
+    POPULATION_OUT_OF_RANGE,
+    RECORDED_ROWS_PER_REASON,
+    UNKNOWN_WARD,
+    ImportReport,
+    Triage,
+)
 from store import Store
+from store.reimports import earlier_import
 
 SCHEMA = Schema(
     expected="a ward population table (CSV or Excel) with a ward code or ward name column and a population "
@@ -80,9 +90,10 @@ def import_population(store: Store, upload: Upload, *, imported_by: str | None =
     names = table.col("name")
     ward_index = match_wards(wards, codes, names)
     people = numbers(table.col("population"), thousands=True)
-    whole = np.isfinite(people) & (people >= 0) & (people == np.round(people))
+    whole = np.isfinite(people) & (people == np.round(people))
     triage.set_aside(ward_index < 0, UNKNOWN_WARD)
     triage.set_aside(~whole, BAD_NUMBER)
+    triage.set_aside(~((people >= 1) & (people <= MAX_WARD_POPULATION)), POPULATION_OUT_OF_RANGE)
     triage.set_aside_kept(pd.Series(ward_index[triage.kept]).duplicated().to_numpy(), DUPLICATE)
     triage.finish()
     chosen = ward_index[triage.kept]
@@ -104,21 +115,53 @@ def import_population(store: Store, upload: Upload, *, imported_by: str | None =
     if frame.empty:
         report.error = (
             f"{upload.name}: none of its {report.rows_read:,} rows names a ward of the loaded boundaries "
-            f"with a whole-number population; expected {SCHEMA.expected} for these wards."
+            f"with a whole-number population from 1 to {MAX_WARD_POPULATION:,} ({_rows_by_reason(report)}); "
+            f"expected {SCHEMA.expected} for these wards."
         )
+        return report
+    digest = hashlib.sha256(upload.data).hexdigest()
+    earlier = earlier_import(store, digest)
+    if earlier and in_force(store, frame, upload.name):
+        # the same file again, its figures still the ones in use: a no-op writes nothing at all
+        report.already_imported = earlier
+        report.added, report.already_stored = 0, len(frame)
         return report
     report.import_id = store.write_populations(
         frame,
         file_name=upload.name,
         rows_read=report.rows_read,
         rows_set_aside=report.rows_set_aside,
-        file_sha256=hashlib.sha256(upload.data).hexdigest(),
+        file_sha256=digest,
         imported_by=imported_by,
         report=report.to_dict(RECORDED_ROWS_PER_REASON),
     )
     report.added = len(frame)
     report.already_stored = 0
     return report
+
+
+def _rows_by_reason(report: ImportReport) -> str:
+    """The set-aside rows in a few words, e.g. "population out of range: row 3; unknown ward: rows 5, 9"."""
+    parts = []
+    for reason, rows in report.set_aside.items():
+        listed = ", ".join(str(r) for r in rows[:5]) + (", ..." if len(rows) > 5 else "")
+        parts.append(f"{reason}: row{'s' if len(rows) > 1 else ''} {listed}")
+    return "; ".join(parts)
+
+
+def in_force(store: Store, frame: pd.DataFrame, file_name: str) -> bool:
+    """True when every ward's figure in ``frame`` is already the one in use, imported from ``file_name``.
+
+    Importing the same file again then changes nothing; after another file replaced some figures, it
+    brings them back, which is a change and is imported.
+    """
+    current = store.populations().set_index("ward_code")
+    return all(
+        code in current.index
+        and int(current.at[code, "population"]) == people
+        and current.at[code, "source"] == file_name
+        for code, people in zip(frame["ward_code"], frame["population"], strict=True)
+    )
 
 
 def match_wards(wards: Wards, codes: pd.Series, names: pd.Series) -> np.ndarray:

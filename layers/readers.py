@@ -21,6 +21,7 @@ import codecs
 import csv
 import io
 import re
+import tempfile
 import unicodedata
 import urllib.error
 import urllib.parse
@@ -52,6 +53,24 @@ class FileProblem(ValueError):
 
     A ``ValueError`` so that the command line's top-level handler prints it as a plain message.
     """
+
+
+#: Paths a message may carry that mean nothing to the user: our temporary folders, GDAL's virtual files.
+_PRIVATE_PATH = re.compile(
+    rf"'?(?:(?:/vsi[a-z0-9_]+/)+|{re.escape(tempfile.gettempdir())}[/\\])[^'\s;,():]*'?"
+)
+#: GDAL's advice to developers, appended to "not recognized" errors.
+_GDAL_ADVICE = re.compile(r"[.;\s]*It might help to specify the correct driver.*?'CSV:path'\.?")
+
+
+def file_message(text: str, name: str) -> str:
+    """``text`` naming the user's file ``name`` wherever it named a temporary copy of it.
+
+    Readers such as GDAL only read paths, so boundary files are read from a private temporary folder and
+    workbooks from GDAL's in-memory files; their errors name those paths, which mean nothing to the user
+    and say where the server keeps its files.
+    """
+    return _GDAL_ADVICE.sub("", _PRIVATE_PATH.sub(name, text))
 
 
 @dataclass(frozen=True)
@@ -187,6 +206,9 @@ class Table:
     malformed: tuple[tuple[int, str], ...] = ()
     #: how the file was read (encoding, delimiter, sheet), for the report
     notes: tuple[str, ...] = ()
+    #: the last row, when the file ends in it without a line break: (row number, raw text); see
+    #: :func:`_parse_body`
+    cut_off: tuple[int, str] | None = None
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -412,7 +434,8 @@ def _best_heading(records: Sequence[Sequence[str]], schema: Schema) -> tuple[int
 
 def _sample_records(text: str, delimiter: str) -> list[list[str]]:
     try:
-        reader = csv.reader(io.StringIO(text[:_SNIFF_CHARS]), delimiter=delimiter)
+        # newline="": a carriage return inside a quoted cell is part of the cell, as the csv module requires
+        reader = csv.reader(io.StringIO(text[:_SNIFF_CHARS], newline=""), delimiter=delimiter)
         return [row for _, row in zip(range(HEADER_SEARCH_ROWS), reader, strict=False)]
     except csv.Error:
         return []
@@ -452,13 +475,13 @@ def _read_csv(body: memoryview, name: str, schema: Schema, encoding: str) -> Tab
     match = schema.match(headings)
     _require(match, schema, name)
     first_row = heading_index + 2
-    frame, rows, malformed = _parse_body(
+    frame, rows, malformed, cut_off = _parse_body(
         body[len(head[:offset].encode("utf-8")) :], headings, delimiter, first_row, name, schema.expected
     )
     notes = [f"read as {_ENCODING_NAMES[encoding]} text, {_DELIMITER_NAMES[delimiter]}-separated"]
     if heading_index:
         notes.append(f"headings found on row {heading_index + 1}")
-    return Table(name, frame, rows, match, malformed, tuple(notes))
+    return Table(name, frame, rows, match, malformed, tuple(notes), cut_off)
 
 
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}
@@ -466,15 +489,23 @@ _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}
 
 def _parse_body(
     body: memoryview, headings: list[str], delimiter: str, first_row: int, name: str, expected: str
-) -> tuple[pd.DataFrame, np.ndarray, tuple[tuple[int, str], ...]]:
-    """Split the rows below the heading into text cells, dropping blank rows.
+) -> tuple[pd.DataFrame, np.ndarray, tuple[tuple[int, str], ...], tuple[int, str] | None]:
+    """Split the rows below the heading into text cells, dropping blank rows; returns (cells, row numbers,
+    malformed rows, the cut-off last row or None).
 
     The fast path is Arrow's C++ CSV reader (a West Yorkshire year in well under a second). When a row
     does not fit the heading's columns, Arrow cannot say which row it was, so the file is re-read with
     Python's csv module, which can: short rows are padded (Excel drops trailing empty cells), long rows
     are reported as malformed with their row numbers.
+
+    Every program that writes CSV ends each row with a line break, the last one too. A file that ends
+    inside a row was cut off - a download or copy that stopped early - and its last row cannot be trusted:
+    a longitude -1.77 may be what is left of -1.773300, a date 03/06/20 of 03/06/2024, an empty cell
+    the start of a value (and a missing id would store the row under another identity). So that row is
+    taken out whole, to be set aside with its reason, rather than guessed at.
     """
     malformed: list[tuple[int, str]] = []
+    last: tuple[int, list[str]] | None = None  # the file's last record: (row number, cells)
     try:
         table = pa_csv.read_csv(
             pa.BufferReader(pa.py_buffer(body)),
@@ -483,7 +514,7 @@ def _parse_body(
                 delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False
             ),
             convert_options=pa_csv.ConvertOptions(
-                column_types={f"c{i}": pa.string() for i in range(len(headings))},
+                column_types={f"c{i}": pa.large_string() for i in range(len(headings))},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
@@ -491,13 +522,16 @@ def _parse_body(
         frame = table.to_pandas()
         frame.columns = headings
         rows = np.arange(first_row, first_row + len(frame), dtype=np.int64)
+        if len(frame):
+            last = (int(rows[-1]), frame.iloc[-1].tolist())
     except (pa.ArrowInvalid, pa.ArrowException):
         cells: list[list[str]] = []
         numbers: list[int] = []
         width = len(headings)
         try:
             text = bytes(body).decode("utf-8")  # UnicodeDecodeError: not UTF-8 after all, caller retries
-            for i, record in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter)):
+            for i, record in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)):
+                last = (first_row + i, list(record))
                 while len(record) > width and not record[-1].strip():
                     record.pop()  # trailing empty cells beyond the headings
                 if len(record) > width:
@@ -509,12 +543,17 @@ def _parse_body(
             raise FileProblem(f"{name} could not be read as CSV ({exc}); expected {expected}.") from None
         frame = pd.DataFrame(cells, columns=headings, dtype=object)
         rows = np.asarray(numbers, dtype=np.int64)
-    blank = _all_blank(frame)
-    if blank.any():
-        frame, rows = frame.loc[~blank].reset_index(drop=True), rows[~blank]
-    if frame.empty and not malformed:
+    drop = _all_blank(frame)
+    cut_off = None
+    ends_inside_a_row = len(body) > 0 and body[-1] not in b"\r\n"
+    if ends_inside_a_row and last is not None and len(rows) and rows[-1] == last[0] and not drop[-1]:
+        cut_off = (last[0], delimiter.join(last[1])[:500])
+        drop[-1] = True
+    if drop.any():
+        frame, rows = frame.loc[~drop].reset_index(drop=True), rows[~drop]
+    if frame.empty and not malformed and cut_off is None:
         raise FileProblem(f"{name} has column headings but no rows of data; expected {expected}.")
-    return frame, rows, tuple(malformed)
+    return frame, rows, tuple(malformed), cut_off
 
 
 def _all_blank(frame: pd.DataFrame) -> np.ndarray:
@@ -601,14 +640,21 @@ def _read_xlsx(data: bytes, name: str, schema: Schema) -> Table:
 # ---- values ---------------------------------------------------------------------------------------------
 
 _NUMBER = r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$"
+#: A number written with thousands separators in the one correct way: 1,234 or 12,345,678.5.
+_GROUPED = r"^\s*[-+]?\d{1,3}(,\d{3})+(\.\d*)?\s*$"
 
 
 def numbers(values: pd.Series | Iterable[str], *, thousands: bool = False) -> np.ndarray:
-    """Text to floats, NaN where empty or not a number (vectorised in Arrow: a year of rows in ms)."""
+    """Text to floats, NaN where empty or not a number (vectorised in Arrow: a year of rows in ms).
+
+    With ``thousands``, commas are read as thousands separators only where they group digits in threes
+    (12,345): "1,2,3" is not a number, never 123.
+    """
     series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
     arr = pa.array(series if series.dtype == "str" else series.astype(str), from_pandas=True)
     if thousands:
-        arr = pc.replace_substring(arr, ",", "")
+        grouped = pc.fill_null(pc.match_substring_regex(arr, _GROUPED), False)
+        arr = pc.if_else(grouped, pc.replace_substring(arr, ",", ""), arr)
     ok = pc.match_substring_regex(arr, _NUMBER)
     cleaned = pc.utf8_trim_whitespace(pc.if_else(ok, arr, pa.scalar(None, arr.type)))
     return pc.cast(cleaned, pa.float64()).to_numpy(zero_copy_only=False).astype(float)
@@ -772,31 +818,37 @@ def record_ids(
     repeated value in the id column itself is a duplicate (see :func:`repeated_ids`).
     """
     chosen = np.flatnonzero(rows)
-    ids = np.array(table.col(id_key).iloc[chosen], dtype=object)
-    todo = np.flatnonzero(ids == "")
+    # Arrow-backed text throughout: a million ids as Python strings would cost hundreds of megabytes
+    ids = table.col(id_key).iloc[chosen].astype("str").reset_index(drop=True)
+    todo = np.flatnonzero((ids == "").to_numpy(dtype=bool))
     repeats = np.zeros(len(ids), dtype=bool)
     if len(todo):
         at = chosen[todo]
-        parts = []
-        for values in identity:
-            if isinstance(values, pd.Series):
-                parts.append(values.iloc[at].astype(str).tolist())
-            else:
-                parts.append(
-                    [f"{v:.6f}" if isinstance(v, float) else str(v) for v in np.asarray(values)[at].tolist()]
-                )
-        keys = pd.Series(["|".join(p) for p in zip(*parts, strict=True)])
+        parts = [_key_part(values, at) for values in identity]
+        keys = pd.Series(pc.binary_join_element_wise(*parts, pa.scalar("|", pa.large_string())), dtype="str")
         n = keys.groupby(keys, sort=False).cumcount().to_numpy() + 1
-        ids[todo] = np.where(n > 1, keys + "#" + n.astype(str), keys)
+        numbered = keys.where(n == 1, keys + "#" + pd.Series(n.astype(str), dtype="str"))
+        ids.iloc[todo] = numbered.array
         repeats[todo] = n > 1
-    return RecordIds(ids, repeats)
+    return RecordIds(ids.array, repeats)
+
+
+def _key_part(values: pd.Series | np.ndarray, at: np.ndarray) -> pa.Array:
+    """One value of an identity key per row at positions ``at``, as text: coordinates to 6 decimals."""
+    if isinstance(values, pd.Series):
+        return pa.array(values.iloc[at].astype("str"), type=pa.large_string())
+    chosen = np.asarray(values)[at]
+    if chosen.dtype.kind == "f":
+        return pa.array(np.char.mod("%.6f", chosen).astype(object), type=pa.large_string())
+    texts = [f"{v:.6f}" if isinstance(v, float) else str(v) for v in chosen.tolist()]
+    return pa.array(texts, type=pa.large_string())
 
 
 @dataclass(frozen=True)
 class RecordIds:
     """Ids of the selected rows, and which of them repeat an earlier row's identity key (kept, numbered)."""
 
-    ids: np.ndarray
+    ids: pd.api.extensions.ExtensionArray
     #: rows with no id whose identity key an earlier row of the file already had (the 2nd, 3rd... report)
     repeats: np.ndarray
 

@@ -15,7 +15,6 @@ theirs: columns, categories and identities.
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from layers.readers import Points, Table, parse_dates, read_points, record_ids
 
 # Reasons a row is set aside. Short, fixed wording: they are keys in the JSON report and labels on screen.
 MALFORMED = "malformed row"
+CUT_OFF = "cut-off last row"
 BAD_DATE = "bad date"
 UNKNOWN_CATEGORY = "unknown category"
 NO_COORDINATES = "no coordinates"
@@ -41,10 +41,17 @@ MOTIVE_NOT_KNOWN = "motive not known"
 NOT_A_FIRE = "not a primary or secondary fire"
 UNKNOWN_WARD = "unknown ward"
 BAD_NUMBER = "bad number"
+POPULATION_OUT_OF_RANGE = "population out of range"
+#: The most residents one ward can plausibly have (the largest English wards hold about 35,000): a larger
+#: figure is a typing or export error, and would not fit the store's whole-number column either.
+MAX_WARD_POPULATION = 10_000_000
 
 #: What each reason means, for the Data page and the CLI.
 REASON_HELP: dict[str, str] = {
     MALFORMED: "the row has more cells than the file has column headings",
+    CUT_OFF: "the file ends inside this row, without the line break every complete row ends with, so the "
+    "file was probably cut off (a download or copy that stopped early) and the row's last values cannot be "
+    "trusted: check the file is complete, or end the row with a line break if it is",
     BAD_DATE: "the date is missing, unreadable, before 1990 or in the future",
     UNKNOWN_CATEGORY: "the crime type, severity or other category is not one this app knows",
     NO_COORDINATES: "the row has no location (police.uk cannot map some incidents)",
@@ -57,7 +64,10 @@ REASON_HELP: dict[str, str] = {
     MOTIVE_NOT_KNOWN: "the fire's motive is not recorded as deliberate",
     NOT_A_FIRE: "the incident is not a primary or secondary fire (e.g. chimney fire, false alarm)",
     UNKNOWN_WARD: "the ward code or name matches no ward of the loaded boundaries",
-    BAD_NUMBER: "the value is not a whole number",
+    BAD_NUMBER: "the value is not a whole number (thousands may be separated only as in 12,345: '1,2,3' is "
+    "not a number)",
+    POPULATION_OUT_OF_RANGE: f"a ward's population must be from 1 to {MAX_WARD_POPULATION:,}: 0, less, or "
+    "more is a typing or export error",
 }
 
 #: Row numbers kept per reason in the report recorded in the store (the full list is in the CSV download).
@@ -77,6 +87,9 @@ class ImportReport:
     import_id: str | None = None
     #: the one-sentence reason nothing could be imported, when that happened
     error: str | None = None
+    #: "import <id> on <date>" when the same file was imported before and this import would add nothing:
+    #: then nothing at all is written, not even an audit row
+    already_imported: str | None = None
     accepted_by_layer: dict[str, int] = field(default_factory=dict)
     unmapped_columns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -102,6 +115,24 @@ class ImportReport:
         self._set_aside.setdefault(reason, []).append(rows)
         positions = np.arange(len(values)) if positions is None else positions
         self._set_aside_values.append((reason, rows, values, positions))
+
+    def release_tables(self) -> None:
+        """Keep the cells of set-aside rows without keeping whole tables for them, where that is smaller.
+
+        Rows are set aside by reference to the table they came from, so a force file mostly set aside
+        (outside the area) costs no copy. But a file mostly accepted would keep all its cells - a
+        million-row file's several hundred megabytes - through the store write just for its few set-aside
+        rows: those are copied out instead, and the table can go.
+        """
+        by_table: dict[int, int] = {}
+        for _, _, values, positions in self._set_aside_values:
+            by_table[id(values)] = by_table.get(id(values), 0) + len(positions)
+        self._set_aside_values = [
+            (reason, rows, values.iloc[positions].reset_index(drop=True), np.arange(len(positions)))
+            if by_table[id(values)] < len(values) / 2
+            else (reason, rows, values, positions)
+            for reason, rows, values, positions in self._set_aside_values
+        ]
 
     def check(self) -> None:
         """Refuse to record a report that does not add up: that would be a bug losing rows."""
@@ -145,6 +176,7 @@ class ImportReport:
             "file": self.file_name,
             "ok": self.ok,
             "error": self.error,
+            "already_imported": self.already_imported,
             "import_id": self.import_id,
             "rows_read": self.rows_read,
             "accepted": self.accepted,
@@ -175,16 +207,16 @@ class ImportReport:
         frame = pd.concat(parts, ignore_index=True)
         return frame.sort_values("row", kind="stable").reset_index(drop=True)
 
-    def set_aside_csv(self) -> bytes:
-        """The set-aside rows as CSV (UTF-8 with byte-order mark, so Excel shows names correctly)."""
-        buffer = io.StringIO()
-        self.set_aside_frame().to_csv(buffer, index=False)
-        return buffer.getvalue().encode("utf-8-sig")
-
     def summary(self) -> str:
         """One line for people: what was read, kept and set aside."""
         if self.error:
             return self.error
+        if self.already_imported:
+            kept = f"all {self.accepted:,} accepted rows already stored" if self.accepted else "none accepted"
+            return (
+                f"{self.file_name}: already imported ({self.already_imported}): nothing new, so nothing was "
+                f"written ({self.rows_read:,} rows read, {kept})."
+            )
         text = f"{self.file_name}: {self.rows_read:,} rows read, {self.accepted:,} accepted"
         if self.added is not None:
             text += f" ({self.added:,} added, {self.already_stored or 0:,} already stored)"
@@ -211,10 +243,12 @@ class Triage:
         self.ward_index = np.full(len(table.frame), -1, dtype=np.int64)
         #: each row's date (NaT where unreadable), once :func:`check_when_and_where` ran
         self.dates = np.full(len(table.frame), np.datetime64("NaT"), dtype="datetime64[D]")
-        report.rows_read += len(table.frame) + len(table.malformed)
-        if table.malformed:
-            numbers, texts = zip(*table.malformed, strict=True)
-            report.add_set_aside(MALFORMED, np.asarray(numbers), pd.DataFrame({"raw row": texts}))
+        report.rows_read += len(table.frame) + len(table.malformed) + (table.cut_off is not None)
+        cut_off = (table.cut_off,) if table.cut_off else ()
+        for reason, raw in ((MALFORMED, table.malformed), (CUT_OFF, cut_off)):
+            if raw:
+                numbers, texts = zip(*raw, strict=True)
+                report.add_set_aside(reason, np.asarray(numbers), pd.DataFrame({"raw row": texts}))
         report.unmapped_columns.extend(c for c in table.match.unmapped if c not in report.unmapped_columns)
         report.notes.extend(table.notes)
 
@@ -236,7 +270,10 @@ class Triage:
         return self.rows[self.kept]
 
     def finish(self) -> None:
+        """Count the accepted rows; no row is set aside after this, so the table's cells are let go."""
         self.report.accepted = int(self.kept.sum())
+        self.report.release_tables()
+        self.values = self.values.iloc[:0]
 
     def months(self) -> list[str]:
         """The months (``YYYY-MM``) the file covers: every month holding at least one readable date, among
@@ -330,26 +367,36 @@ def incident_frame(
     """The store's parsed columns (but ``attributes``) for the rows still in; arrays cover every row,
     except ``source_id``, which covers only the rows still in (see :func:`layers.readers.record_ids`)."""
     keep = triage.kept
+    n = int(keep.sum())
     return pd.DataFrame(
         {
-            "layer": layer if isinstance(layer, str) else layer[keep],
-            "category": category[keep],
+            "layer": labels(np.full(n, layer, dtype=object) if isinstance(layer, str) else layer[keep]),
+            "category": labels(category[keep]),
             "source_id": source_id,
             "date": dates[keep],
-            "date_precision": np.where(month_only[keep], "month", "day"),
+            "date_precision": labels(np.where(month_only[keep], "month", "day")),
             "lat": points.lat[keep],
             "lon": points.lon[keep],
-            "street": None if street is None else street[keep].replace("", None).to_numpy(dtype=object),
+            "street": None if street is None else labels(street[keep].replace("", None)),
             "severity": None if severity is None else severity[keep],
-            "casualties": pd.array([pd.NA] * int(keep.sum()), dtype="Int32"),
+            "casualties": pd.arrays.IntegerArray(np.zeros(n, dtype=np.int32), np.ones(n, dtype=bool)),
         }
     )
+
+
+def labels(values: np.ndarray | pd.Series) -> pd.Categorical:
+    """Text with few distinct values (layers, categories, streets, LSOAs, outcomes) stored once each.
+
+    A million-row file repeats a few hundred texts: as categories they take a few megabytes instead of
+    a hundred, which is what keeps a large import under its memory goal (``bench/import_memory.py``).
+    """
+    return pd.Categorical(values)
 
 
 def attribute_frame(triage: Triage, table: Table, keys: tuple[str, ...]) -> pd.DataFrame:
     """The source columns kept as attributes, for the rows still in (fields the file lacks are left out;
     a file with none of them still gets one, empty, row per record)."""
-    columns = {key: table.col(key)[triage.kept].to_numpy() for key in keys if table.has(key)}
+    columns = {key: labels(table.col(key)[triage.kept]) for key in keys if table.has(key)}
     return pd.DataFrame(columns, index=pd.RangeIndex(int(triage.kept.sum())))
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,6 +29,9 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+
+from store import locking
+from store.errors import classify
 
 #: Incident table columns in order, with DuckDB types. ``date`` is the day where the source gives one,
 #: else the first of the month (``date_precision`` says which).
@@ -53,6 +56,10 @@ INCIDENT_COLUMNS: dict[str, str] = {
     "source_file": "VARCHAR NOT NULL",
     "import_id": "VARCHAR NOT NULL",
 }
+
+#: Incidents handed to DuckDB at a time within an import's one transaction: DuckDB converts what it is
+#: handed all at once, and a million rows at once doubled an import's peak memory.
+WRITE_ROWS = 50_000
 
 IMPORT_COLUMNS: dict[str, str] = {
     "import_id": "VARCHAR PRIMARY KEY",
@@ -79,6 +86,9 @@ CREATE TABLE IF NOT EXISTS populations (import_id VARCHAR NOT NULL, ward_code VA
     ward_name VARCHAR NOT NULL, population INTEGER NOT NULL, PRIMARY KEY (import_id, ward_code));
 CREATE TABLE IF NOT EXISTS coverage (import_id VARCHAR NOT NULL, layer VARCHAR NOT NULL, month DATE NOT NULL,
     PRIMARY KEY (import_id, layer, month));
+CREATE TABLE IF NOT EXISTS boundaries (import_id VARCHAR PRIMARY KEY, version VARCHAR NOT NULL,
+    source VARCHAR NOT NULL, geojson VARCHAR NOT NULL);
+ALTER TABLE imports ADD COLUMN IF NOT EXISTS undone_by VARCHAR;
 """
 
 
@@ -105,6 +115,14 @@ def _open_readers() -> dict[str, duckdb.DuckDBPyConnection]:
     if not hasattr(_READERS, "by_path"):
         _READERS.by_path = {}
     return _READERS.by_path
+
+
+def _open_writers() -> dict[str, duckdb.DuckDBPyConnection]:
+    """Per thread: resolved store path -> the write connection open on it. A read inside a write (a query
+    made while an import's transaction is open) uses it: a second connection would wait for the first."""
+    if not hasattr(_READERS, "writers"):
+        _READERS.writers = {}
+    return _READERS.writers
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:
@@ -146,7 +164,12 @@ class Store:
 
         Inside a :meth:`reading` block on this file (in this thread) a read-only request gets the block's
         connection, left open for the reads after it; a write there is refused with a clear error, since
-        DuckDB cannot open a file for writing that this process holds read-only.
+        DuckDB cannot open a file for writing that this process holds read-only. Inside a write, a read
+        gets the write's connection (it sees the write's own changes, and cannot wait for itself).
+
+        While another process (or thread) holds the file, opening waits for it (:mod:`store.locking`), and
+        a failure people can meet - still busy after the wait, read-only, disk full, damaged file - is
+        raised as its :class:`~store.errors.StoreProblem` sentence.
         """
         shared = _open_readers().get(self._reader_key())
         if shared is not None:
@@ -156,18 +179,39 @@ class Store:
                 )
             yield shared
             return
+        writers = _open_writers()
+        if read_only and self._reader_key() in writers:
+            yield writers[self._reader_key()]  # a read inside this thread's write: it sees its own changes
+            return
         if read_only and not self.path.exists():
             raise FileNotFoundError(
                 f"no incident store at {self.path}; run `hotspots demo` or import data first"
             )
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(self.path), read_only=read_only)
-        try:
-            if not read_only:
+        with self._problems_said():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with locking.connection(self.path, read_only=read_only) as con:
+                if read_only:
+                    yield con
+                    return
                 con.execute(_SCHEMA)
-            yield con
-        finally:
-            con.close()
+                outer = writers.setdefault(self._reader_key(), con)
+                try:
+                    yield con
+                finally:
+                    if outer is con:
+                        del writers[self._reader_key()]
+
+    @contextmanager
+    def _problems_said(self) -> Iterator[None]:
+        """Turn a failure people can meet inside the block (store busy, read-only, disk full, damaged) into
+        its :class:`~store.errors.StoreProblem` sentence; anything else (a bug) passes unchanged."""
+        try:
+            yield
+        except Exception as exc:
+            problem = classify(exc, self.path)
+            if problem is None or problem is exc:
+                raise
+            raise problem from exc
 
     @contextmanager
     def reading(self) -> Iterator[None]:
@@ -186,16 +230,15 @@ class Store:
         """
         readers = _open_readers()
         key = self._reader_key()
-        if key in readers or not self.path.exists():
+        if key in readers or key in _open_writers() or not self.path.exists():  # inside a write: use it
             yield
             return
-        con = duckdb.connect(str(self.path), read_only=True)
-        readers[key] = con
-        try:
-            yield
-        finally:
-            del readers[key]
-            con.close()
+        with self._problems_said(), locking.connection(self.path, read_only=True) as con:
+            readers[key] = con
+            try:
+                yield
+            finally:
+                del readers[key]
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -213,7 +256,7 @@ class Store:
 
     def write_import(
         self,
-        incidents: pd.DataFrame,
+        incidents: pd.DataFrame | Iterable[pd.DataFrame],
         *,
         source: str,
         file_name: str,
@@ -229,24 +272,33 @@ class Store:
         """Store incidents, their audit row, the months they cover and ``meta`` values in one transaction;
         already-stored records are skipped.
 
-        ``incidents`` must carry every column of :data:`INCIDENT_COLUMNS` except ``import_id`` (set here).
-        ``coverage`` (columns ``layer``, ``month`` - the first of each month) is what the import vouches
-        for: every incident of those layers in those months is in the file, so a month with none is a
-        true zero. Months no complete import covers are "no data" (see :meth:`coverage`).
+        ``incidents`` must carry every column of :data:`INCIDENT_COLUMNS` except ``import_id`` (set here);
+        it may come as parts (e.g. made one after another by a generator, so a million rows' JSON
+        attributes never all exist at once), still written in one transaction. ``coverage`` (columns
+        ``layer``, ``month`` - the first of each month) is what the import vouches for: every incident of
+        those layers in those months is in the file, so a month with none is a true zero. Months no
+        complete import covers are "no data" (see :meth:`coverage`).
         """
-        missing = set(INCIDENT_COLUMNS) - {"import_id"} - set(incidents.columns)
-        if missing:
-            raise ValueError(f"incident frame is missing columns: {sorted(missing)}")
         import_id = uuid.uuid4().hex[:12]
-        frame = incidents.assign(import_id=import_id)[list(INCIDENT_COLUMNS)]
+        parts = [incidents] if isinstance(incidents, pd.DataFrame) else incidents
+        offered = 0
         with self.transaction() as con:
             before = _first_row(con, "SELECT count(*) FROM incidents")[0]
-            con.register("incoming", frame)
-            con.execute(f"INSERT OR IGNORE INTO incidents SELECT {', '.join(INCIDENT_COLUMNS)} FROM incoming")
-            con.unregister("incoming")
+            insert = f"INSERT OR IGNORE INTO incidents SELECT {', '.join(INCIDENT_COLUMNS)} FROM incoming"
+            for part in parts:
+                missing = set(INCIDENT_COLUMNS) - {"import_id"} - set(part.columns)
+                if missing:
+                    raise ValueError(f"incident frame is missing columns: {sorted(missing)}")
+                frame = part.assign(import_id=import_id)[list(INCIDENT_COLUMNS)]
+                for start in range(0, len(frame), WRITE_ROWS):
+                    # read by DuckDB's replacement scan (the local name in the SQL), which copies the rows;
+                    # a registered frame would be kept alive, with all its text, until the commit
+                    incoming = frame.iloc[start : start + WRITE_ROWS]  # noqa: F841
+                    con.execute(insert)
+                offered += len(frame)
             added = _first_row(con, "SELECT count(*) FROM incidents")[0] - before
             if report is not None:  # the recorded report says what the write did, too
-                report = {**report, "added": added, "already_stored": len(frame) - added}
+                report = {**report, "added": added, "already_stored": offered - added}
             self.record_import(
                 con,
                 import_id,
@@ -254,7 +306,7 @@ class Store:
                 file_name=file_name,
                 rows_read=rows_read,
                 rows_added=added,
-                rows_duplicate=len(frame) - added,
+                rows_duplicate=offered - added,
                 rows_set_aside=rows_set_aside,
                 file_sha256=file_sha256,
                 imported_by=imported_by,
@@ -267,7 +319,7 @@ class Store:
                 con.unregister("covered")
             for key, value in (meta or {}).items():
                 con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
-        return ImportOutcome(import_id, len(frame), added)
+        return ImportOutcome(import_id, offered, added)
 
     @staticmethod
     def record_import(
@@ -287,7 +339,8 @@ class Store:
     ) -> None:
         """Write an import's audit row on an open transaction, so it lands with the data it describes."""
         con.execute(
-            f"INSERT INTO imports VALUES ({', '.join('?' * len(IMPORT_COLUMNS))})",
+            f"INSERT INTO imports ({', '.join(IMPORT_COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(IMPORT_COLUMNS))})",
             [
                 import_id,
                 source,
@@ -342,11 +395,12 @@ class Store:
             )
         return import_id
 
-    def undo_import(self, import_id: str) -> int:
-        """Remove every incident an import added and mark it undone; returns the rows removed.
+    def undo_import(self, import_id: str, *, undone_by: str | None = None) -> int:
+        """Remove every incident an import added and mark it undone (recording who did); returns the rows
+        removed.
 
         An undone population import stops counting (the figures it replaced count again). A boundary
-        load cannot be undone here: incidents were re-assigned to its wards; load the earlier file again.
+        load is undone by ``layers.boundary_import.undo_boundaries``, which also re-assigns the incidents.
         """
         with self.transaction() as con:
             status = _first_row(con, "SELECT status, source FROM imports WHERE import_id = ?", [import_id])
@@ -354,14 +408,17 @@ class Store:
                 raise KeyError(f"no import {import_id!r} in {self.path}")
             if status[1] == "wards":
                 raise ValueError(
-                    f"import {import_id} loaded ward boundaries, which cannot be undone; "
-                    "load the earlier boundary file again instead"
+                    f"import {import_id} loaded ward boundaries: undo it with `hotspots undo {import_id}` "
+                    "(layers.importer.undo), which also re-assigns the incidents to the boundaries before it"
                 )
             if status[0] == "undone":
                 return 0
             removed = _first_row(con, "SELECT count(*) FROM incidents WHERE import_id = ?", [import_id])[0]
             con.execute("DELETE FROM incidents WHERE import_id = ?", [import_id])
-            con.execute("UPDATE imports SET status = 'undone' WHERE import_id = ?", [import_id])
+            con.execute(
+                "UPDATE imports SET status = 'undone', undone_by = ? WHERE import_id = ?",
+                [undone_by, import_id],
+            )
         return removed
 
     def rewrite_cells(self, cells_of: Callable[[pd.DataFrame], pd.DataFrame], *, key: str, value: str) -> int:

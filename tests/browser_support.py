@@ -117,12 +117,19 @@ def _healthy(url: str) -> bool:
 
 
 @contextmanager
-def app_server(store: Path, log_path: Path) -> Iterator[str]:
+def app_server(
+    store: Path,
+    log_path: Path,
+    *,
+    env: dict[str, str] | None = None,
+    args: tuple[str, ...] = (),
+) -> Iterator[str]:
     """Run ``streamlit run app.py`` on a free localhost port against ``store``; yields the base URL.
 
     The basemap URL points at a path on the app's own server that does not exist, so tiles fail the way
     they do offline, without the browser ever leaving this machine. The server runs in its own process
-    group, killed as a whole afterwards so no Streamlit child outlives the run.
+    group, killed as a whole afterwards so no Streamlit child outlives the run. ``env`` and ``args`` add
+    environment variables and ``streamlit run`` options (a mode, a secrets file).
     """
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -130,9 +137,10 @@ def app_server(store: Path, log_path: Path) -> Iterator[str]:
         **os.environ,
         "HOTSPOTS_STORE": str(store),
         "HOTSPOTS_TILES": f"{url}{NO_TILES_PATH}{{z}}/{{x}}/{{y}}.png",
+        **(env or {}),
     }
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
-    cmd += ["--server.address", "127.0.0.1", "--server.headless", "true"]
+    cmd += ["--server.address", "127.0.0.1", "--server.headless", "true", *args]
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(

@@ -24,9 +24,13 @@ def _stores_outside_the_repository(tmp_path_factory: pytest.TempPathFactory) -> 
     import os
 
     folder = tmp_path_factory.mktemp("default-stores")
-    saved = {k: os.environ.get(k) for k in ("HOTSPOTS_STORE", "HOTSPOTS_DEMO_STORE")}
+    keys = ("HOTSPOTS_STORE", "HOTSPOTS_DEMO_STORE", "STREAMLIT_SERVER_ADDRESS")
+    saved = {k: os.environ.get(k) for k in keys}
     os.environ["HOTSPOTS_STORE"] = str(folder / "hotspots.duckdb")
     os.environ["HOTSPOTS_DEMO_STORE"] = str(folder / "demo.duckdb")
+    # AppTest runs pages without a server: tell them they are served on this computer only, as
+    # .streamlit/config.toml has the real server do (local mode gives full access only then)
+    os.environ["STREAMLIT_SERVER_ADDRESS"] = "127.0.0.1"
     yield
     for key, value in saved.items():
         if value is None:

@@ -11,6 +11,7 @@ import pytest
 import shapely
 from shapely.geometry import Point, Polygon
 
+from briefing.exports import csv_bytes
 from layers import police_api
 from layers.importer import import_api_month, run_import
 from layers.ingest import current_wards
@@ -80,21 +81,22 @@ def test_the_report_is_recorded_with_the_import(empty_store: Store) -> None:
 
 def test_set_aside_rows_download_as_csv_with_their_cells(empty_store: Store) -> None:
     (report,) = run_import(empty_store, "police-csv", [fixture(CSV)])
-    frame = pd.read_csv(
-        io.BytesIO(report.set_aside_csv()), dtype=str, keep_default_na=False, encoding="utf-8-sig"
-    )
+    data = csv_bytes(report.set_aside_frame())
+    frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert frame["row"].astype(int).tolist() == [17, 18, 19, 20, 21, 22, 23, 24]
     assert frame.set_index("row").loc["19", "reason"] == "outside area"
     assert frame.set_index("row").loc["19", "Location"] == "On or near Briggate"
     assert frame.set_index("row").loc["23", "Crime type"] == "Fraud"
 
 
-def test_importing_the_same_file_twice_adds_nothing(empty_store: Store) -> None:
-    run_import(empty_store, "police-csv", [fixture(CSV)])
+def test_importing_the_same_file_twice_adds_nothing_and_writes_nothing(empty_store: Store) -> None:
+    (first,) = run_import(empty_store, "police-csv", [fixture(CSV)])
     (again,) = run_import(empty_store, "police-csv", [fixture(CSV)])
     assert (again.accepted, again.added, again.already_stored) == (19, 0, 19)
     assert again.duplicates == 20
-    assert any("the same file was imported before" in n for n in again.notes)
+    assert again.already_imported is not None and first.import_id in again.already_imported
+    assert again.summary().startswith(f"{CSV}: already imported (import {first.import_id} on ")
+    assert again.import_id is None and len(empty_store.imports()) == 1  # no audit row for a no-op
     assert count(empty_store, "SELECT count(*) FROM incidents") == 19
 
 
@@ -198,7 +200,8 @@ def test_api_month_import_and_offline_behaviour(empty_store: Store) -> None:
     [
         (b"", "is empty"),
         (b"{not json", "is not JSON"),
-        (b'{"type": "FeatureCollection"}', "not a list of crime records"),
+        (b'{"type": "FeatureCollection"}', "looks like 'Ward boundaries', not 'police.uk API responses"),
+        (b'{"type": "Feature"}', "not a list of crime records"),
         (b"[]", "holds no crime records"),
     ],
 )

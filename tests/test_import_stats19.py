@@ -149,12 +149,24 @@ def test_more_than_two_files_is_refused(empty_store: Store) -> None:
     assert report.error == "STATS19 takes a collision file and optionally its casualty file, not 3 files."
 
 
-@pytest.mark.parametrize("name", ["fire-incidents.csv", "police-street-2024-06.csv"])
-def test_other_files_given_as_stats19_are_refused_naming_what_was_expected(
-    empty_store: Store, name: str
+@pytest.mark.parametrize(
+    ("name", "source"),
+    [("fire-incidents.csv", "Fire incidents"), ("police-street-2024-06.csv", "police.uk street crime CSV")],
+)
+def test_other_sources_files_given_as_stats19_are_refused_naming_what_they_are(
+    empty_store: Store, name: str, source: str
 ) -> None:
     (report,) = run_import(empty_store, "stats19", [fixture(name)])
     assert report.error is not None and report.error.startswith(name)
+    assert f"looks like '{source}', not 'STATS19 road collisions'" in report.error
+    assert not empty_store.exists()
+
+
+def test_a_file_of_no_known_source_given_as_stats19_is_refused_naming_what_was_expected(
+    empty_store: Store,
+) -> None:
+    (report,) = run_import(empty_store, "stats19", [Upload("ledger.csv", b"Account,Amount\nA1,5\n")])
+    assert report.error is not None and report.error.startswith("ledger.csv")
     assert "expected a DfT STATS19 collision CSV" in report.error
 
 

@@ -17,6 +17,7 @@ import folium
 import streamlit as st
 
 import config
+from briefing.exports import csv_bytes as safe_csv
 from briefing.pdf import FAMILY, PAGE_WIDTH, BriefingPDF
 from briefing.text import clip
 from geo.action_days import (
@@ -70,13 +71,13 @@ def _plan(path: str, version: str, _wards: Wards, **request: Any) -> ActionPlan:
 
 
 def csv_bytes(result: ActionPlan, *, synthetic: bool) -> bytes:
-    """The table as UTF-8 CSV (with a byte-order mark, so Excel reads the arrows and accents);
-    every row is labelled when the data is synthetic."""
+    """The table as CSV safe to open in a spreadsheet (:mod:`briefing.exports`); every row is labelled
+    when the data is synthetic."""
     table = result.table()
     table.insert(0, "area", result.area_name)
     table.insert(1, "period", result.period.label)
     table.insert(2, "weights", f"{result.weights_name}: {describe_weights(result.weights)}")
-    return common.labelled(table, synthetic).to_csv(index=False).encode("utf-8-sig")
+    return safe_csv(common.labelled(table, synthetic))
 
 
 def pdf_bytes(result: ActionPlan, *, synthetic: bool, produced: datetime) -> bytes:

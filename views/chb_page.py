@@ -52,7 +52,7 @@ from geo.monitoring import PhaseComparison, area_km2
 from geo.trends import MIN_SLICES
 from store import Store
 from store import designations as des
-from views import common, maps
+from views import access, common, maps
 from views.common import plain
 
 MAP_HEIGHT = 560
@@ -69,7 +69,6 @@ DESIGNATED_STYLE = {
     "dashArray": "6 4",
     "fillOpacity": 0.08,
 }
-KEY_USER = "chb_user"
 KEY_METHOD = "chb_method"
 KEY_MESSAGE = "chb_message"
 METHODS = {
@@ -294,7 +293,7 @@ def _marked_area(
             return method, area_from_cells(ids)
         return method, by_id[chosen].outline if chosen else None
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
         return method, None
 
 
@@ -335,14 +334,14 @@ def designate_form(store: Store, settings: ChbSettings, area: BaseGeometry | Non
             geometry=area,
             method=method,
             phase_starts=phases_in(settings, starts),
-            created_by=st.session_state.get(KEY_USER, ""),
+            created_by=access.current_viewer().who or "",
             buffer_m=float(buffer_m),
             notes=notes,
         )
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
         return
-    st.session_state[KEY_MESSAGE] = f"Saved “{made.name}”."
+    st.session_state[KEY_MESSAGE] = f"Saved “{plain(made.name)}”."
     st.rerun()
 
 
@@ -429,6 +428,8 @@ def area_panel(
         if not layers.empty:
             st.caption("All incidents in the area by layer, per month")
             st.bar_chart(layers, height=180)
+        if not access.current_viewer().at_least("analyst"):
+            return
 
         with st.form(f"chb_edit_{d.id}"):
             st.markdown("**Edit**")
@@ -471,12 +472,17 @@ def area_panel(
 
 
 def _apply(change, verb: str) -> None:
-    try:
-        result = change(st.session_state.get(KEY_USER, ""))
-    except ValueError as exc:
-        st.error(str(exc))
+    """Make a change to a designated area as the signed-in analyst (recorded with the change)."""
+    viewer = access.current_viewer()
+    if not viewer.at_least("analyst"):
+        st.error("Changing areas is for analysts.")
         return
-    st.session_state[KEY_MESSAGE] = f"{verb} “{result.name}”."
+    try:
+        result = change(viewer.who or "")
+    except ValueError as exc:
+        st.error(plain(str(exc)))
+        return
+    st.session_state[KEY_MESSAGE] = f"{verb} “{plain(result.name)}”."
     st.rerun()
 
 
@@ -557,7 +563,7 @@ def render() -> None:
     st.title("Clear Hold Build")
     st.markdown(INTRO)
     if message := st.session_state.pop(KEY_MESSAGE, None):
-        st.success(message)
+        st.success(message)  # the area's name in it is escaped
     if not common.require_incidents(store):
         return
 
@@ -595,12 +601,17 @@ def render() -> None:
         st.markdown(_legend(), unsafe_allow_html=True)
     with form_col:
         st.subheader("Designate an area")
-        st.text_input("Your name or team (recorded with every change)", key=KEY_USER)
-        method, area = _marked_area(wards, candidates, (output or {}).get("last_active_drawing"))
-        if area is not None:
-            where = ", ".join(wards_overlapping(wards, area)) or "no ward"
-            st.caption(f"Marked out: {area_km2(area):,.2f} km² in {plain(where)}.")
-        designate_form(store, settings, area, method)
+        viewer = access.current_viewer()
+        area = None
+        if viewer.at_least("analyst"):
+            st.caption(f"Changes are recorded as made by {plain(viewer.who or '')}.")
+            method, area = _marked_area(wards, candidates, (output or {}).get("last_active_drawing"))
+            if area is not None:
+                where = ", ".join(wards_overlapping(wards, area)) or "no ward"
+                st.caption(f"Marked out: {area_km2(area):,.2f} km² in {plain(where)}.")
+            designate_form(store, settings, area, method)
+        else:
+            st.info("Designating and changing areas is for analysts: sign in as an analyst.")
 
     if designated:
         st.subheader("Designated areas")

@@ -306,6 +306,10 @@ def require_incidents(store: Store) -> bool:
 # ---- the sidebar filter ---------------------------------------------------------------------------
 
 
+def _reset_ward() -> None:
+    st.session_state[KEY_WARD] = ALL
+
+
 def _month_label(month: str) -> str:
     return date.fromisoformat(month + "-01").strftime("%b %Y")
 
@@ -345,6 +349,7 @@ def sidebar_filters(store: Store) -> Filters:
         format_func=lambda d: d or f"All of {config.BOROUGH_NAME}",
         key=KEY_DISTRICT,
         persist_state="session",
+        on_change=_reset_ward,  # a new district (or all of Kirklees) starts from all its wards
     )
     ward = sb.selectbox(
         "Ward",

@@ -14,17 +14,21 @@ import pandas as pd
 import streamlit as st
 
 import config
+from briefing import exports
 from layers.importer import SOURCES, detect_source, run_import, undo
 from layers.readers import Upload
 from layers.report import REASON_HELP, ImportReport
 from store import Store
-from views import common
+from store.errors import StoreProblem
+from store.locking import announcing
+from views import access, common, problems
 
 _REPORTS_KEY = "data_page_reports"
 #: Audit-log columns shown, with their headings.
 _HISTORY_COLUMNS = {
     "import_id": "Import",
     "imported_at": "When (UTC)",
+    "imported_by": "By",
     "source": "Source",
     "file_name": "File",
     "rows_read": "Read",
@@ -33,6 +37,7 @@ _HISTORY_COLUMNS = {
     "rows_set_aside": "Set aside",
     "synthetic": "Synthetic",
     "status": "Status",
+    "undone_by": "Undone by",
 }
 _EXTENSIONS = sorted({ext for source in SOURCES.values() for ext in source.extensions})
 
@@ -40,6 +45,9 @@ _EXTENSIONS = sorted({ext for source in SOURCES.values() for ext in source.exten
 def render() -> None:
     store = Store(config.store_path())  # imports go to the real store, never into the demo's
     st.title("Load data")
+    if not access.current_viewer().at_least("analyst"):  # the page is not listed for others either
+        st.info("Loading data is for analysts: sign in as an analyst to import or undo data.")
+        return
     st.write(
         "Load each month's data here: police.uk street crime, STATS19 road collisions, fly-tipping and fire "
         "incident exports, ward boundaries and ward populations. Every file is checked row by row; rows "
@@ -106,10 +114,16 @@ def _upload_section(store: Store) -> None:
             bar.progress(min(max(fraction, 0.0), 1.0), text=message)
 
         try:
-            reports = run_import(store, source, uploads, progress=progress)
+            with announcing(lambda notice: bar.progress(0.0, text=notice[:1].upper() + notice[1:])):
+                reports = run_import(
+                    store, source, uploads, progress=progress, imported_by=access.current_viewer().who
+                )
         except (ValueError, ConnectionError) as exc:
             st.error("The import did not run.")
             st.text(str(exc))
+            return
+        except StoreProblem as problem:  # the store could not even be read: no file was started
+            problems.show(problem, "nothing was imported")
             return
         st.session_state[_REPORTS_KEY] = reports_for_display(reports)
 
@@ -120,6 +134,10 @@ def _show_reports() -> None:
             if report["error"]:
                 st.error("Not imported")
                 st.text(report["error"])
+                continue
+            if report.get("already_imported"):  # the same file again: nothing was written
+                st.info("Already imported: nothing new")
+                st.text(summary)
                 continue
             (st.success if report["ok"] else st.warning)("Imported" if report["ok"] else "Nothing to import")
             st.text(summary)
@@ -182,7 +200,7 @@ def _history_section(store: Store) -> None:
             for heading in ("Read", "Added", "Already stored", "Set aside")
         },
     )
-    undoable = shown[(shown["status"] == "complete") & (shown["source"] != "wards")]
+    undoable = shown[shown["status"] == "complete"]
     if undoable.empty:
         return
     labels = {
@@ -192,13 +210,23 @@ def _history_section(store: Store) -> None:
     }
     with st.expander("Undo an import"):
         st.caption(
-            "Removes every record the import added (records it found already stored stay). Ward boundary "
-            "loads cannot be undone: load the earlier boundary file again instead."
+            "Removes every record the import added (records it found already stored stay). Undoing a ward "
+            "boundary load brings back the boundaries before it and re-assigns every incident to them."
         )
         chosen = st.selectbox("Import to undo", list(labels), format_func=labels.get, key="data_undo_choice")
         sure = st.checkbox("Yes, remove this import's records", key="data_undo_sure")
         if st.button("Undo import", disabled=not sure, key="data_undo"):
-            st.session_state["data_undo_message"] = undo(store, chosen)
+            try:
+                st.session_state["data_undo_message"] = undo(
+                    store, chosen, undone_by=access.current_viewer().who
+                )
+            except StoreProblem as problem:  # busy past the wait, read-only, disk full, damaged
+                problems.show(problem, "nothing was undone")
+                return
+            except ValueError as exc:  # e.g. boundaries from before earlier versions were kept
+                st.error("The import was not undone.")
+                st.text(str(exc))
+                return
             st.session_state.pop(_REPORTS_KEY, None)
             st.rerun()
     if "data_undo_message" in st.session_state:
@@ -208,4 +236,4 @@ def _history_section(store: Store) -> None:
 
 def reports_for_display(reports: list[ImportReport]) -> list[tuple[dict, bytes, str]]:
     """What the page keeps of each report between reruns (small and serialisable)."""
-    return [(r.to_dict(), r.set_aside_csv(), r.summary()) for r in reports]
+    return [(r.to_dict(), exports.csv_bytes(r.set_aside_frame()), r.summary()) for r in reports]

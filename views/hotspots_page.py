@@ -8,6 +8,11 @@ changes. The grid is :func:`views.common.study_grid`, the Map page's, so both na
 
 Names from data files (wards, streets) are HTML-escaped before they reach a map tooltip; tables are
 Streamlit dataframes, which show text as text.
+
+For the public (:func:`views.access.current_audience`) the page is public-safe: hot cells with fewer than
+5 incidents are left out, a layer's small count reads "fewer than 5" and a cell total that would give one
+away "not shown" (:func:`public_counts`), and the z-scores, p-values, harm scores and every-cell files
+stay with partners (a hexagon's z-score is its neighbourhood's count in disguise).
 """
 
 from __future__ import annotations
@@ -21,6 +26,10 @@ import pandas as pd
 import streamlit as st
 
 import config
+from briefing.exports import csv_bytes
+from briefing.settings import public_threshold
+from briefing.suppression import Disclosure
+from geo.disclosure import Table, protect
 from geo.gistar import CLASS_COLOURS, CLASS_LABELS
 from geo.grid import StudyGrid
 from geo.harm import Weights, default_weights, weights_from_table, weights_table
@@ -38,7 +47,7 @@ from geo.mapdata import cell_ring
 from geo.rates import Period
 from store import Store
 from store.queries import Filters
-from views import common, maps
+from views import access, common, maps
 
 MAP_HEIGHT = 600
 #: Hot and cold spots sit on a pale background with clear gaps, so they are drawn a little more solid.
@@ -137,11 +146,37 @@ def weights_editor() -> None:
         st.rerun()
 
 
-def map_features(result: HotspotResult) -> dict:
-    """Significant cells as GeoJSON with escaped, rounded tooltip fields and their class colour."""
+#: A public hot cell's counts as printed: "count" and "n_<layer>" -> text (see :func:`public_counts`).
+PublicCounts = dict[str, dict[str, str]]
+
+
+def public_counts(result: HotspotResult, threshold: int) -> PublicCounts:
+    """Each hot cell the public may see (at least ``threshold`` incidents) with its counts as printed: a
+    layer's small count "fewer than 5", and the cell's total "not shown" when it would give one away
+    (:func:`geo.disclosure.protect`, total = its layers, the total hidden first)."""
+    hot = result.hot_cells()
+    hot = hot[hot["count"] >= threshold]
+    columns = [c for c in hot.columns if c.startswith("n_")]
+    table = Table()
+    for r in hot.itertuples(index=False):
+        row = r._asdict()
+        parts = [table.add((r.h3, c), int(row[c])) for c in columns]
+        table.add_sum(table.add((r.h3, "count"), int(r.count)), parts, prefer_total=True)
+    decided = protect(table, threshold)
+    d = Disclosure("public", threshold)
+    return {h: {c: d.count(decided.mark((h, c))) for c in ("count", *columns)} for h in hot["h3"]}
+
+
+def map_features(result: HotspotResult, public: PublicCounts | None = None) -> dict:
+    """Significant cells as GeoJSON with escaped, rounded tooltip fields and their class colour. For the
+    public (``public`` given) a hot cell it may not see is left out and the value is its printed count."""
     table = result.table[result.table["class_code"] != 0]
+    if public is not None:
+        table = table[(table["class_code"] < 0) | table["h3"].isin(list(public))]
     streets = table["street"] if "street" in table else pd.Series("", index=table.index)
     shown = table["value"].map("{:,.1f}".format) if result.weighted else table["count"].map("{:,}".format)
+    if public is not None:
+        shown = table["h3"].map(lambda h: public[h]["count"] if h in public else "–")
     features = [
         {
             "type": "Feature",
@@ -152,7 +187,7 @@ def map_features(result: HotspotResult) -> dict:
                 "district": html.escape(str(district)),
                 "street": html.escape(str(street)) or "–",
                 "value": value,
-                "z": f"{z:.2f}",
+                "z": f"{z:.2f}" if public is None else "–",
                 "trend": html.escape(str(trend)),
                 "style": {"fillColor": CLASS_COLOURS[int(code)]},
             },
@@ -174,9 +209,11 @@ def map_features(result: HotspotResult) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def add_hotspots(group: folium.FeatureGroup, result: HotspotResult) -> None:
+def add_hotspots(
+    group: folium.FeatureGroup, result: HotspotResult, public: PublicCounts | None = None
+) -> None:
     """The significant cells, coloured by class, with a tooltip saying what and where each one is."""
-    features = map_features(result)
+    features = map_features(result, public)
     if not features["features"]:
         return
     tooltip = [
@@ -184,10 +221,12 @@ def add_hotspots(group: folium.FeatureGroup, result: HotspotResult) -> None:
         ("ward", "Ward"),
         ("district", "District"),
         ("street", "Most common street"),
-        ("value", "Harm score" if result.weighted else "Incidents"),
+        ("value", "Harm score" if result.weighted and public is None else "Incidents"),
         ("z", "Gi* z-score"),
         ("trend", "Trend"),
     ]
+    if public is not None:
+        tooltip.remove(("z", "Gi* z-score"))
     maps.DataLayer(maps.geojson_text(features), tooltip=tooltip, **HEX_STYLE).add_to(group)
 
 
@@ -211,8 +250,9 @@ def legend_html(result: HotspotResult, local: bool) -> str:
     )
 
 
-def ranked_table(result: HotspotResult) -> pd.DataFrame:
-    """Hot cells, hottest first, with what a partner needs to find and discuss the place."""
+def ranked_table(result: HotspotResult, public: PublicCounts | None = None) -> pd.DataFrame:
+    """Hot cells, hottest first, with what a partner needs to find and discuss the place; for the public
+    (``public`` given) the cells it may see, their counts as printed, and no statistics or cell ids."""
     hot = result.hot_cells()
     layers = config.layers()
     layer_cols = {
@@ -220,6 +260,21 @@ def ranked_table(result: HotspotResult) -> pd.DataFrame:
         for col in hot.columns
         if col.startswith("n_") and hot[col].sum() > 0
     }
+    if public is not None:
+        hot = hot[hot["h3"].isin(list(public))]
+        printed = [public[h] for h in hot["h3"]]
+        return pd.DataFrame(
+            {
+                "Rank": range(1, len(hot) + 1),
+                "Class": hot["class"].to_numpy(),
+                "Ward": hot["ward"].to_numpy(),
+                "District": hot["district"].to_numpy(),
+                "Most common street": hot["street"].to_numpy() if "street" in hot else "",
+                "Incidents": [p["count"] for p in printed],
+                **{label: [p[col] for p in printed] for col, label in layer_cols.items()},
+                "Trend": hot["trend"].to_numpy(),
+            }
+        )
     return pd.DataFrame(
         {
             "Rank": range(1, len(hot) + 1),
@@ -245,7 +300,7 @@ ANALYST_COLUMNS = ("District", "FDR-adjusted p", "H3 cell")
 FIRST_COLUMNS = ("Rank", "Ward", "Most common street", "Class", "Incidents", "Harm score", "Trend", "Gi* z")
 
 
-def show_ranked(ranked: pd.DataFrame) -> None:
+def show_ranked(ranked: pd.DataFrame, public: bool = False) -> None:
     """The ranked hot cells as a partner reads them: where, how sure, how many, which way it goes, then
     how many of each kind. The statistical columns stay in the table (and the CSV) but off the screen."""
     first = [c for c in FIRST_COLUMNS if c in ranked.columns]
@@ -262,13 +317,33 @@ def show_ranked(ranked: pd.DataFrame) -> None:
         },
     )
     st.caption(
-        "The CSV download also gives each cell's district, H3 id and false-discovery-adjusted p-value."
+        PUBLIC_NOTE
+        if public
+        else "The CSV download also gives each cell's district, H3 id and false-discovery-adjusted p-value."
     )
 
 
-def downloads(result: HotspotResult, ranked: pd.DataFrame, synthetic: bool) -> None:
+PUBLIC_NOTE = (
+    'Public version: hot cells with fewer than 5 incidents are left out; counts from 1 to 4 read "fewer '
+    'than 5", and a cell\'s total reads "not shown" where it would give a small count away. Statistics '
+    "and the every-cell files are for partners."
+)
+
+
+def hot_cells_csv(ranked: pd.DataFrame, synthetic: bool) -> bytes:
+    """The ranked hot cells as CSV safe to open in a spreadsheet (:mod:`briefing.exports`)."""
+    return csv_bytes(common.labelled(ranked, synthetic))
+
+
+def every_cell_csv(result: HotspotResult, synthetic: bool) -> bytes:
+    """Every study-area cell's counts and statistics as CSV safe to open in a spreadsheet."""
+    return csv_bytes(common.labelled(pd.DataFrame(export_records(result.table)), synthetic))
+
+
+def downloads(result: HotspotResult, ranked: pd.DataFrame, synthetic: bool, public: bool = False) -> None:
     """Hot cells and every cell as CSV, every cell as GeoJSON; each file is only made when it is asked for
-    (every cell of a fine grid takes a moment to write, and most page runs download nothing)."""
+    (every cell of a fine grid takes a moment to write, and most page runs download nothing). The public
+    get the hot cells as shown only: every cell's exact counts and z-scores are partner detail."""
     stem = f"hotspots-{result.first}-to-{result.last}-res{result.grid.res}-k{result.k}"
     metadata = {
         "note": config.SYNTHETIC_LABEL if synthetic else None,
@@ -280,23 +355,22 @@ def downloads(result: HotspotResult, ranked: pd.DataFrame, synthetic: bool) -> N
         "boundaries": config.BOUNDARY_ATTRIBUTION,
     }
 
-    def every_cell() -> str:
-        return common.labelled(pd.DataFrame(export_records(result.table)), synthetic).to_csv(index=False)
-
     def geojson() -> str:
         return json.dumps(to_geojson(result.table, result.grid, metadata=metadata), ensure_ascii=False)
 
     c1, c2, c3 = st.columns(3)
     c1.download_button(
         "Hot cells (CSV)",
-        lambda: common.labelled(ranked, synthetic).to_csv(index=False),
+        lambda: hot_cells_csv(ranked, synthetic),
         common.file_name(f"{stem}-hot-cells", "csv", synthetic=synthetic),
         "text/csv",
         key="dl_hot",
     )
+    if public:
+        return
     c2.download_button(
         "Every cell (CSV)",
-        every_cell,
+        lambda: every_cell_csv(result, synthetic),
         common.file_name(f"{stem}-all-cells", "csv", synthetic=synthetic),
         "text/csv",
         key="dl_all",
@@ -410,9 +484,11 @@ def render() -> None:
     grid = common.study_grid(store, the_wards, res, district=filters.district, ward=filters.ward)
     result = _result(str(store.path), version, filters, res, k, weights, trend_freq, grid)
 
+    d = Disclosure(access.current_audience(), public_threshold())
+    public = public_counts(result, d.threshold) if d.public else None
     fmap = maps.base_map(store, the_wards)
     group = maps.area_group(fmap, the_wards, district=filters.district, ward=filters.ward, name="Hotspots")
-    add_hotspots(group, result)
+    add_hotspots(group, result, public)
     maps.show(fmap, key="hotspot_map", height=MAP_HEIGHT, group=group)
     window = common.period_of(filters)
     covered = common.coverage(store)
@@ -431,19 +507,21 @@ def render() -> None:
             "Trend classes need at least 10 whole months or quarters of data; there are not enough yet."
         )
     if result.outside:
-        st.caption(f"{result.outside:,} incidents lie outside the study-area grid and are not counted.")
+        st.caption(
+            f"{d.count(result.outside)} incidents lie outside the study-area grid and are not counted."
+        )
     if result.unweighted:
         names = ", ".join(f"{layer} / {cat}" for layer, cat in result.unweighted)
         st.caption(f"No harm weight is set for {names}; each counts 1.")
 
     st.subheader(f"Hot cells in {common.plain(common.area_name(filters, the_wards))}")
-    ranked = ranked_table(result)
+    ranked = ranked_table(result, public)
     if ranked.empty:
         st.info(result.too_few_message or "No cell is a significant hot spot for these choices.")
     else:
-        show_ranked(ranked)
+        show_ranked(ranked, d.public)
     synthetic = any(lid in common.synthetic_layers(store) for lid in filters.layers)
-    downloads(result, ranked, synthetic)
+    downloads(result, ranked, synthetic, d.public)
 
     with st.expander("How far to trust this map", icon=":material/verified:"):
         if st.toggle("Check the map against the months that followed", key=KEY_EVALUATE):

@@ -4,11 +4,17 @@ The map is built the fast way every map in the app is (:mod:`views.maps`): the b
 and the hexagons and the chosen area's outline travel in a feature group swapped in place when a filter
 changes. Incidents are only ever drawn as counts per hexagon, never as points, and each hexagon is named
 after its ward by the study grid's rule (:func:`views.common.study_grid`), as on the Hotspots page.
+
+For the public (:func:`views.access.current_audience`) the page is public-safe (:mod:`geo.public_map`):
+only hexagons with at least 5 incidents are drawn, each with its total only; small counts read "fewer than
+5", and any count that would let one be worked out from the summary's totals, the areas' sums or the
+hexagons reads "not shown".
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import folium
@@ -17,10 +23,13 @@ import pandas as pd
 import streamlit as st
 
 import config
+from briefing.settings import public_threshold
+from briefing.suppression import Disclosure
 from geo.boundaries import Wards
 from geo.coverage import Coverage
 from geo.grid import StudyGrid
 from geo.mapdata import hex_layer, map_resolution
+from geo.public_map import ALL, PublicMap, area_key, decide
 from geo.rates import (
     Change,
     Period,
@@ -36,9 +45,10 @@ from geo.rates import (
 )
 from store import Store
 from store.queries import Filters, counts
-from views import common, maps
+from views import access, common, maps
 
 MAP_HEIGHT = 620
+PARTNER = Disclosure("partner")
 #: About 105 m x 68 m, to make hexagon sizes concrete for non-specialists.
 FOOTBALL_PITCH_KM2 = 0.00714
 
@@ -64,6 +74,64 @@ def _hexes(path: str, version: str, filters: Filters, res: int, _grid: StudyGrid
         grid=_grid,
     )
     return DrawnHexes(maps.geojson_text(hexes.geojson), len(hexes.geojson["features"]), hexes.legend)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _public(
+    path: str,
+    version: str,
+    filters: Filters,
+    res: int,
+    layers: tuple[tuple[str, ...], tuple[str, ...], bool],
+    _grid: StudyGrid,
+    _wards: Wards,
+) -> tuple[DrawnHexes, PublicMap]:
+    """The public map (:func:`geo.public_map.decide`) for the filters, and its hexagons as drawn.
+
+    ``layers``: the layers the summary prints a count for now and before, and whether it prints their
+    total before (see :func:`public_layers`). Keyed like :func:`_hexes` (the grid and wards follow the
+    store version and the key).
+    """
+    store = Store(path)
+    everywhere = Filters(filters.layers, filters.categories, filters.start, filters.end)
+    by_ward = ("district", "ward_code", "layer")
+    earlier = common.period_of(filters).previous()
+    column = f"h3_r{res}"
+    cells = counts(store, filters, (column, "layer"))
+    now, before, total_before = layers
+    public = decide(
+        counts(store, everywhere, by_ward),
+        counts(store, everywhere.shifted(earlier.start, earlier.end), by_ward) if before else None,
+        _wards.district_by_code,
+        now,
+        before,
+        total_before,
+        cells,
+        column,
+        area_key(filters.district, filters.ward),
+        public_threshold(),
+    )
+    d = Disclosure("public", public_threshold())
+    hexes = hex_layer(
+        cells[cells[column].astype("uint64").isin(list(public.drawn))],
+        cell_column=column,
+        layer_ids=now,
+        grid=_grid,
+        printed=lambda cell, layer: d.count(public.mark(("hex", cell, ALL))) if layer == "total" else "–",
+    )
+    drawn = DrawnHexes(maps.geojson_text(hexes.geojson), len(hexes.geojson["features"]), hexes.legend)
+    return drawn, public
+
+
+def public_layers(filters: Filters, coverage: Coverage) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+    """The layers whose counts the summary prints for the months chosen and for the months before (a
+    change needs the layer's previous period fully covered), and whether it prints their total before."""
+    period = common.period_of(filters)
+    chosen = filters.layers or ()
+    now = tuple(coverage.with_data(period, chosen) or chosen)
+    earlier = period.previous()
+    before = tuple(lid for lid in now if not coverage.missing(earlier, [lid]))
+    return now, before, bool(now) and not coverage.missing(earlier, now)
 
 
 def add_hexes(group: folium.FeatureGroup, hexes: DrawnHexes, layer_ids: tuple[str, ...]) -> None:
@@ -96,6 +164,8 @@ def summary_table(
     population: Population | None,
     coverage: Coverage,
     period: Period,
+    marks: Callable[[str, str], int | None] | None = None,
+    disclosure: Disclosure = PARTNER,
 ) -> pd.DataFrame:
     """One row per shown layer plus a total: count, rate per 1,000 residents (the heading names the
     population estimate, e.g. "ONS mid-2020"), change vs previous period.
@@ -104,6 +174,9 @@ def summary_table(
     data for some of its months shows the count with "(N of M months)" and no rate (a rate over part of
     the period would read low); a change needs both periods fully covered, else "not comparable: N months
     missing" - never a fall to zero because nobody loaded a month.
+
+    ``marks(layer or "All", "now" | "before")`` gives the public's counts (:class:`PublicMap`), printed
+    through ``disclosure``: a withheld count hides its rate and change too.
     """
     people = population.people if population else None
     rate_column = rate_heading(population.basis if population else "")
@@ -117,9 +190,9 @@ def summary_table(
     rows = []
     with_data = coverage.with_data(period, layer_ids) or list(layer_ids)
     total_label = "All shown" if len(with_data) == len(layer_ids) else "All shown with data"
-    for label, ids in [
-        *((config.layers()[lid].label, [lid]) for lid in layer_ids),
-        (total_label, with_data),
+    for label, ids, key in [
+        *((config.layers()[lid].label, [lid], lid) for lid in layer_ids),
+        (total_label, with_data, ALL),
     ]:
         n = int(now.reindex(ids).fillna(0).sum())
         gap, gap_before = coverage.missing(period, ids), coverage.missing(earlier, ids)
@@ -129,19 +202,22 @@ def summary_table(
             rows.append({"Layer": label, **empty})
             continue
         prev = None if previous is None or gap_before else int(before.reindex(ids).fillna(0).sum())
+        if marks is not None:
+            n, prev = marks(key, "now"), None if prev is None else marks(key, "before")
         rate = None if gap else rate_per_1000(n, people)
         rows.append(
             {
                 "Layer": label,
-                "Incidents": f"{n:,}" + (f" ({covered} of {period.months} months)" if gap else ""),
-                rate_column: "n/a" if rate is None else f"{rate:,.1f}",
-                "Change": not_comparable(gap) if gap else Change(n, prev, gap_before).text,
+                "Incidents": disclosure.count(n) + (f" ({covered} of {period.months} months)" if gap else ""),
+                rate_column: "n/a" if rate is None else disclosure.rate(rate, n),
+                "Change": not_comparable(gap) if gap else disclosure.change(Change(n, prev, gap_before)),
             }
         )
     return pd.DataFrame(rows).set_index("Layer")
 
 
-def summary_panel(store: Store, filters: Filters, the_wards: Wards) -> None:
+def summary_panel(store: Store, filters: Filters, the_wards: Wards, public: PublicMap | None = None) -> None:
+    """The chosen area's counts beside the map; for the public (``public`` given) through its decisions."""
     period = common.period_of(filters)
     coverage = common.coverage(store)
     previous_period = period.previous()
@@ -159,20 +235,31 @@ def summary_panel(store: Store, filters: Filters, the_wards: Wards) -> None:
     total_change = Change(
         total, int(previous["n"].sum()) if comparable and previous is not None else None
     )
+    d, marks = PARTNER, None
+    if public is not None:
+        d = Disclosure("public", public.decided.threshold)
+        area = area_key(filters.district, filters.ward)
 
-    st.subheader(common.area_name(filters, the_wards))
+        def marks(layer: str, period: str) -> int | None:
+            return public.mark((area, layer, period))
+
+        total = marks(ALL, "now") or 0
+        before = marks(ALL, "before") if comparable else None
+        total_change = Change(total, None if before is None or d.hides(before) or d.hides(total) else before)
+
+    st.subheader(common.plain(common.area_name(filters, the_wards)))
     st.caption(coverage.label(period, layer_ids))
     st.metric(
         "Incidents shown",
-        f"{total:,}",
+        d.count(total),
         delta=None
         if total_change.percent is None
         else f"{total - total_change.previous:+,} ({total_change.percent:+.1f}%) vs previous period",
         delta_color="inverse",
         help="Change compared with the same number of months immediately before. Red means more incidents.",
     )
-    st.table(summary_table(current, previous, filters.layers or (), population, coverage, period))
-    if population:
+    st.table(summary_table(current, previous, filters.layers or (), population, coverage, period, marks, d))
+    if population and not d.hides(total):
         # rates count the months chosen; scaled to a year they compare with annual published figures
         yearly = per_year(rate_per_1000(total, people), period.months)
         over_a_year = (
@@ -181,8 +268,10 @@ def summary_panel(store: Store, filters: Filters, the_wards: Wards) -> None:
             else ""
         )
         st.caption(f"Rates use {residents_text(population)}.{over_a_year}")
-    else:
+    elif not population:
         st.caption("No population figure for this area, so no rate is shown.")
+    if d.public:
+        st.caption(PUBLIC_NOTE.format(top=d.threshold - 1, threshold=d.threshold))
     without = [config.layers()[lid].label for lid in filters.layers or () if lid not in layer_ids]
     if without:
         st.caption(f"No data is loaded for {', '.join(without)} in these months; the total leaves them out.")
@@ -193,6 +282,13 @@ def summary_panel(store: Store, filters: Filters, the_wards: Wards) -> None:
             f"the period before ({previous_period.label}) have no data for some of the layers shown."
         )
 
+
+PUBLIC_NOTE = (
+    "Public version: only hexagons with at least {threshold} incidents are drawn, each with its total; "
+    'counts from 1 to {top} read "fewer than {threshold}", and a count that would let one be worked out '
+    "from the others (the total minus the layers, a district minus its wards, an area minus its hexagons) "
+    'reads "not shown".'
+)
 
 EXPLANATION = """
 **Hexagons.** The map divides Kirklees into equal-sized hexagons and colours each one by how many
@@ -233,10 +329,16 @@ def render() -> None:
         local_resolution=map_settings["local_resolution"],
     )
     grid = common.study_grid(store, the_wards, res, district=filters.district, ward=filters.ward)
-    hexes = _hexes(str(store.path), common.store_version(store), filters, res, grid)
+    version, public, shown = common.store_version(store), None, filters.layers or ()
+    if access.current_audience() == "public" and shown:
+        layers = public_layers(filters, common.coverage(store))
+        hexes, public = _public(str(store.path), version, filters, res, layers, grid, the_wards)
+        shown = ()  # a public hexagon gives its total only (see geo.public_map)
+    else:
+        hexes = _hexes(str(store.path), version, filters, res, grid)
     fmap = maps.base_map(store, the_wards)
     group = maps.area_group(fmap, the_wards, district=filters.district, ward=filters.ward, name="Incidents")
-    add_hexes(group, hexes, filters.layers or ())
+    add_hexes(group, hexes, shown)
 
     map_col, panel_col = st.columns([3, 2], gap="medium")
     with map_col:
@@ -246,7 +348,7 @@ def render() -> None:
         else:
             st.info("No incidents match these filters.")
     with panel_col:
-        summary_panel(store, filters, the_wards)
+        summary_panel(store, filters, the_wards, public)
     with st.expander("How to read this map", icon=":material/help:"):
         borough_km2 = h3.average_hexagon_area(map_settings["borough_resolution"], "km^2")
         local_km2 = h3.average_hexagon_area(map_settings["local_resolution"], "km^2")

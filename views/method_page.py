@@ -122,6 +122,39 @@ seriously injured"):
 """
 
 
+PUBLIC = """
+### 8. Small numbers in public outputs
+A count of 1 to {top} in a small area can point to a person or a household (a victim, a burgled home), so
+the public version of every page, pack and download - everything shown to someone who has not signed in
+as a partner - follows one rule (the threshold, {threshold}, is `[suppression] public_min_count` in
+`data/settings.toml`):
+
+1. **Small counts** of 1 to {top} read **"fewer than {threshold}"**.
+2. **Zero is shown.** Knowing that nothing happened identifies nobody. A zero still counts as a known
+   figure when the sums below are checked, so it can never be what gives a hidden count away.
+3. **Sums are checked.** Wherever a total and its parts are printed - a district and its wards, Kirklees
+   and its districts, a quarter and its three months, the total of the layers and each layer, a hexagon's
+   row in a table, a change "from" last year's figure - a reader could subtract. So another figure is
+   hidden (**"not shown"**) whenever
+   * only one figure of a sum is hidden (the total minus the others gives it back);
+   * the hidden figures of a sum add up to 1 to {top} (the total minus the shown parts is itself a small
+     count);
+   * what a reader knows pins a hidden figure to one value (two "fewer than {threshold}" that make a shown
+     8 must both be 4), also by following several sums at once, as someone with a spreadsheet would.
+
+   The figure hidden next is the smallest one shown, so as little as possible is lost, and every sum is
+   checked again until all pass. A "not shown" figure may be any number. Rates, changes, arrows, RAG
+   ratings and targets built on a hidden figure are hidden with it.
+4. **Maps** draw only hexagons with at least {threshold} incidents, each with its total; the rest are
+   merged, never drawn one by one, and no incident is ever a point. Hot spot tables leave out hexagons
+   with fewer than {threshold} incidents and give no z-scores (a hexagon's z-score is its neighbourhood's
+   count in disguise).
+
+On the map (for one choice of months and layers), on the scorecard and in the packs of one quarter, all
+areas are decided together, so a district's figures read the same whichever district or ward you look at.
+"""
+
+
 def render() -> None:
     st.title("How this is worked out")
     st.markdown(GRID)
@@ -183,3 +216,5 @@ def render() -> None:
         width="stretch",
     )
     st.caption(f"Layers and harm weights: data/layers.toml ({len(config.layers())} layers).")
+    threshold = int(config.settings()["suppression"]["public_min_count"])
+    st.markdown(PUBLIC.format(threshold=threshold, top=threshold - 1))

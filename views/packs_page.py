@@ -27,9 +27,9 @@ from briefing.packs import (
 from briefing.pdf import render_pack
 from briefing.periods import Quarter
 from briefing.places import Place
-from briefing.suppression import AUDIENCES, MARKINGS
+from briefing.suppression import MARKINGS
 from briefing.tables import headline_columns, headline_table, not_measured_notes
-from views import common
+from views import access, common
 
 KINDS = {"district": "District (COG)", "ward": "Ward", "area": "Clear Hold Build area"}
 KEY_KIND = "packs_kind"
@@ -41,12 +41,13 @@ KEY_BUILT = "packs_built"
 KEY_ZIP = "packs_zip"
 
 
-def places_of(ctx: PackContext, kind: str) -> list[Place]:
+def places_of(ctx: PackContext, kind: str, audience: str = "partner") -> list[Place]:
+    """The places a pack can be built for; public packs only for designated Clear Hold Build areas."""
     if kind == "district":
         return district_places(ctx)
     if kind == "ward":
         return ward_places(ctx)
-    return area_places(ctx)
+    return area_places(ctx, designated_only=audience == "public")
 
 
 # The cached builders are keyed on the store path and version, which determine the context (hence "_ctx").
@@ -63,7 +64,8 @@ def _pack(
     produced: date,
     _ctx: PackContext,
 ) -> tuple[str, bytes, list[list[str]], list[str]]:
-    pack = build_pack(_ctx, places_of(_ctx, kind)[index], Quarter.parse(quarter), audience, produced)
+    place = places_of(_ctx, kind, audience)[index]
+    pack = build_pack(_ctx, place, Quarter.parse(quarter), audience, produced)
     table = headline_table(pack.headlines, pack.disclosure)
     return pack.file_name, render_pack(pack), table, not_measured_notes(pack.headlines)
 
@@ -110,7 +112,7 @@ def render() -> None:
     )
     audience = right.radio(
         "Audience",
-        AUDIENCES,
+        ("public",) if access.current_audience() == "public" else access.allowed_audiences(),
         key=KEY_AUDIENCE,
         format_func=MARKINGS.get,
         horizontal=True,
@@ -120,9 +122,13 @@ def render() -> None:
     st.subheader("One pack")
     kind = st.radio("Pack for", tuple(KINDS), format_func=KINDS.get, key=KEY_KIND, horizontal=True)
     with st.spinner("Reading the places..."):
-        places = places_of(ctx, kind)
+        places = places_of(ctx, kind, audience)
     if not places:
-        st.info("There are no Clear Hold Build areas in the register yet.")
+        st.info(
+            "No Clear Hold Build area has been designated yet: public packs are for designated areas only."
+            if audience == "public"
+            else "There are no Clear Hold Build areas in the register yet."
+        )
     else:
         st.session_state[KEY_PLACE] = min(st.session_state.get(KEY_PLACE, 0), len(places) - 1)
         index = st.selectbox(

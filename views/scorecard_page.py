@@ -3,7 +3,8 @@ target, RAG, direction arrow and a 24-month sparkline - and its breakdown by dis
 
 Numbers come from :func:`briefing.scorecard.compute_scorecard` (pure rules in :mod:`briefing.headlines`);
 this page only lays them out. RAG cells are coloured *and* written out, for greyscale printing and for
-colour-blind readers.
+colour-blind readers. The public see :func:`briefing.scorecard.public_scorecard`: small counts, and every
+count that would give one away through the district and ward sums, are hidden with what is built on them.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ import pandas as pd
 import streamlit as st
 
 from briefing.packs import PackContext
-from briefing.scorecard import Score, Scorecard, compute_scorecard
-from briefing.settings import briefing_settings
+from briefing.scorecard import Score, Scorecard, compute_scorecard, public_scorecard
+from briefing.settings import briefing_settings, public_threshold
+from briefing.suppression import Disclosure
 from geo.measurable import layer_label
 from geo.rates import combined_basis, no_data, rate_heading
 from store import Store
-from views import common
+from views import access, common
 from views.common import plain
 
 KEY_MEASURE = "scorecard_measure"
@@ -48,29 +50,49 @@ layer (and so the source) each measure counts; police.uk ASB and the council's A
 """
 
 
+PUBLIC_NOTE = (
+    'Public version: counts from 1 to {top} read "fewer than {threshold}"; a count that '
+    "would let one be worked out from the others (a district minus its other wards, a year minus its "
+    'months) reads "not shown", and so do the rate, target, RAG and arrow built on a hidden count.'
+)
+
+
 @st.cache_resource(show_spinner="Working out the scorecard...", max_entries=2)
 def _scorecard(path: str, version: str, _ctx: PackContext) -> Scorecard:
     # keyed on the store path and version, which determine the context (hence "_ctx")
     return compute_scorecard(_ctx.store, _ctx.wards, _ctx.populations, _ctx.sources, _ctx.latest_month)
 
 
-def _number(value: float | None) -> str:
-    return "no data" if value is None else f"{value:,.0f}"
+PARTNER = Disclosure("partner")
 
 
-def _value(score: Score) -> str:
+def _target(score: Score, d: Disclosure) -> str:
+    """The target; a "down N a year" target is last year's figure minus N, so it is hidden with it."""
+    if score.target is None:
+        return "no data"
+    return d.figure(score.target, score.previous if score.measure.reduction_per_year is not None else None)
+
+
+def _rag(score: Score, d: Disclosure) -> str:
+    """The RAG rating, hidden with the value or the target it compares (it would bound a hidden count)."""
+    if d.hides(score.value) or (score.measure.reduction_per_year is not None and d.hides(score.previous)):
+        return ""
+    return score.rag or ""
+
+
+def _value(score: Score, d: Disclosure = PARTNER) -> str:
     """The measured value, or why there is none ("not measured: needs ..." before "no data for N of 12
     months")."""
     if score.not_measured:
         return score.not_measured
-    return no_data(score.missing[0], 12) if score.value is None else _number(score.value)
+    return no_data(score.missing[0], 12) if score.value is None else d.count(score.value)
 
 
-def _before(score: Score) -> str:
+def _before(score: Score, d: Disclosure = PARTNER) -> str:
     """The previous 12 months' value, or "–" / "no data for N of 12 months"."""
     if score.not_measured:
         return "–"
-    return no_data(score.missing[1], 12) if score.previous is None else _number(score.previous)
+    return no_data(score.missing[1], 12) if score.previous is None else d.count(score.previous)
 
 
 def _rag_style(value: object) -> str:
@@ -78,41 +100,42 @@ def _rag_style(value: object) -> str:
     return f"background-color: {colour}; font-weight: bold" if colour else ""
 
 
-def headline_frame(card: Scorecard, baselines: Mapping[str, str]) -> pd.DataFrame:
+def headline_frame(card: Scorecard, baselines: Mapping[str, str], d: Disclosure = PARTNER) -> pd.DataFrame:
     """One row per measure for Kirklees; ``baselines`` is :attr:`briefing.packs.PackContext.baselines`
-    (the published baseline, and the figure counted from real data where there is one)."""
+    (the published baseline, and the figure counted from real data where there is one). A hidden month
+    of the sparkline is a gap."""
     return pd.DataFrame(
         [
             {
                 "Measure": s.measure.measure,
-                "Latest 12 months": _value(s),
-                "Target": _number(s.target),
-                "RAG": s.rag or "",
-                "Trend": s.comparison,
-                "12 months before": _before(s),
+                "Latest 12 months": _value(s, d),
+                "Target": _target(s, d),
+                "RAG": _rag(s, d),
+                "Trend": d.direction(s.comparison, s.value, s.previous),
+                "12 months before": _before(s, d),
                 "Partnership Plan target": s.measure.wording,
                 "Baseline": baselines.get(s.measure.measure, s.measure.baseline),
                 "Counted from": layer_label(s.measure.layer),
-                "Last 24 months": list(card.sparklines[s.measure.measure]),
+                "Last 24 months": [None if d.hides(v) else v for v in card.sparklines[s.measure.measure]],
             }
             for s in card.at("Kirklees")
         ]
     )
 
 
-def breakdown_frame(scores: list[Score], basis: str) -> pd.DataFrame:
+def breakdown_frame(scores: list[Score], basis: str, d: Disclosure = PARTNER) -> pd.DataFrame:
     """One row per district or ward; ``basis`` names the population estimate the rates divide by."""
     return pd.DataFrame(
         [
             {
                 "Area": s.area,
                 "District": s.district,
-                "Latest 12 months": _value(s),
-                rate_heading(basis): "–" if s.rate is None else f"{s.rate:,.1f}",
-                "Share of target": _number(s.target),
-                "RAG": s.rag or "",
-                "Trend": s.comparison,
-                "12 months before": _before(s),
+                "Latest 12 months": _value(s, d),
+                rate_heading(basis): d.rate(s.rate, s.value),
+                "Share of target": _target(s, d),
+                "RAG": _rag(s, d),
+                "Trend": d.direction(s.comparison, s.value, s.previous),
+                "12 months before": _before(s, d),
             }
             for s in scores
         ]
@@ -130,9 +153,14 @@ def render() -> None:
         return
     ctx = common.pack_context(store)
     card = _scorecard(str(store.path), common.store_version(store), ctx)
+    d = Disclosure(access.current_audience(), public_threshold())
+    if d.public:
+        card = public_scorecard(card, d.threshold)
     st.caption(f"Kirklees, {card.period.label}, compared with {card.previous.label}.")
+    if d.public:
+        st.caption(PUBLIC_NOTE.format(top=d.threshold - 1, threshold=d.threshold))
     _show(
-        headline_frame(card, ctx.baselines),
+        headline_frame(card, ctx.baselines, d),
         column_config={
             "Last 24 months": st.column_config.LineChartColumn("Last 24 months", width="medium"),
         },
@@ -155,7 +183,7 @@ def render() -> None:
     st.caption(f"Counted from {layer_label(card.at('Kirklees', measure)[0].measure.layer)}.")
     st.markdown("**Districts**")
     basis = combined_basis(ctx.populations.values())
-    _show(breakdown_frame(card.at("district", measure), basis).drop(columns="District"))
+    _show(breakdown_frame(card.at("district", measure), basis, d).drop(columns="District"))
     st.markdown("**Wards**")
     # all 23 wards, no inner scrolling
-    _show(breakdown_frame(card.at("ward", measure), basis), height="content")
+    _show(breakdown_frame(card.at("ward", measure), basis, d), height="content")

@@ -18,11 +18,11 @@ import config
 from briefing.model import WardProfile
 from briefing.packs import PackContext
 from briefing.pdf import render_ward_profile
-from briefing.suppression import AUDIENCES, MARKINGS, Disclosure
+from briefing.suppression import MARKINGS, Disclosure
 from briefing.tables import AREA_COLUMNS, area_cells
 from briefing.ward_profile import build_ward_profile
 from geo.rates import Change, combined_basis, rate_unit
-from views import common
+from views import access, common
 from views.common import plain
 
 KEY_WARD = "profile_ward"
@@ -101,7 +101,7 @@ def render() -> None:
     ward = left.selectbox("Ward", codes, key=KEY_WARD, format_func=the_wards.name_by_code.get)
     audience = right.radio(
         "Version",
-        AUDIENCES[::-1],
+        ("public",) if access.current_audience() == "public" else access.allowed_audiences()[::-1],
         key=KEY_AUDIENCE,
         format_func=MARKINGS.get,
         horizontal=True,

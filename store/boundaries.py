@@ -1,0 +1,158 @@
+"""Ward boundary versions in the store: the boundaries in force, every version an import loaded, and
+re-assigning incidents to them.
+
+The boundaries in force are three meta values (``boundaries_geojson``, ``boundaries_source``,
+``boundary_version``; none means the shipped default wards). Each ward import also keeps its version in
+the ``boundaries`` table, so undoing the import in force can put the previous version back - or the
+shipped default when there was none - and re-assign every incident to it, in one transaction.
+
+Which ward holds a point is geography, not storage: callers pass an ``Assign`` function (built from
+``geo.boundaries.Wards`` in ``layers.ingest.locator``) that names the ward and district of each point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from store.db import Store
+
+GEOJSON_KEY, SOURCE_KEY, VERSION_KEY = "boundaries_geojson", "boundaries_source", "boundary_version"
+#: (lat, lon) points -> the same frame with ``ward_code`` and ``district`` columns added.
+Assign = Callable[[pd.DataFrame], pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class BoundaryVersion:
+    """One set of ward boundaries: its version (a digest of the shapes), where it came from, the shapes."""
+
+    version: str
+    source: str
+    geojson: str
+
+
+def reassign(con: duckdb.DuckDBPyConnection, assign: Assign, outside_code: str) -> tuple[int, int]:
+    """Give every stored incident the ward and district ``assign`` finds for its point, on an open
+    transaction; returns (incidents, incidents now in ward ``outside_code``).
+
+    Worked out per distinct point, not per row: police.uk snaps reports to shared map points, so there
+    are far fewer points than incidents. Nothing is deleted: an incident outside every ward is kept.
+    """
+    points = con.execute("SELECT DISTINCT lat, lon FROM incidents").df()
+    if not points.empty:
+        con.register("located", assign(points)[["lat", "lon", "ward_code", "district"]])
+        con.execute(
+            "UPDATE incidents SET ward_code = l.ward_code, district = l.district FROM located l "
+            "WHERE incidents.lat = l.lat AND incidents.lon = l.lon"
+        )
+        con.unregister("located")
+    total, outside = con.execute(
+        "SELECT count(*), count(*) FILTER (ward_code = ?) FROM incidents", [outside_code]
+    ).fetchall()[0]
+    return int(total), int(outside)
+
+
+def in_force(store: Store) -> str | None:
+    """The version of the boundaries in force; None for the shipped default."""
+    return store.get_meta(VERSION_KEY)
+
+
+def keep(con: duckdb.DuckDBPyConnection, import_id: str, boundary: BoundaryVersion) -> None:
+    """Keep ``import_id``'s boundaries as a version and put them in force, on an open transaction.
+
+    Boundaries put in force by an earlier version of this app, which kept no versions, are first kept
+    under the import that loaded them, so undoing the new import can come back to them.
+    """
+    newest = _newest_ward_import(con)
+    current = _meta_boundary(con)
+    if newest is not None and current is not None and _stored(con, newest) is None:
+        _insert(con, newest, current)
+    _insert(con, import_id, boundary)
+    _put_in_force(con, boundary)
+
+
+def undo(
+    store: Store,
+    import_id: str,
+    assign_for: Callable[[BoundaryVersion | None], Assign],
+    outside_code: str,
+    *,
+    undone_by: str | None = None,
+) -> BoundaryVersion | None:
+    """Undo a ward import in one transaction; returns the boundaries in force afterwards (None: the
+    shipped default).
+
+    When the import's boundaries were in force, the previous ward import's come back (or the shipped
+    default when there was none) and every incident is re-assigned to them; undoing an import already
+    replaced by a later one changes only its status. ``assign_for`` builds the ward finder for a version.
+    """
+    with store.transaction() as con:
+        row = con.execute("SELECT source, status FROM imports WHERE import_id = ?", [import_id]).fetchall()
+        if not row or row[0][0] != "wards":
+            raise ValueError(f"import {import_id} did not load ward boundaries")
+        if row[0][1] == "undone":
+            return _meta_boundary(con)
+        was_in_force = _newest_ward_import(con) == import_id
+        con.execute(
+            "UPDATE imports SET status = 'undone', undone_by = ? WHERE import_id = ?", [undone_by, import_id]
+        )
+        if not was_in_force:
+            return _meta_boundary(con)
+        previous_import = _newest_ward_import(con)
+        previous = None if previous_import is None else _stored(con, previous_import)
+        if previous_import is not None and previous is None:
+            raise ValueError(
+                f"import {import_id} replaced boundaries loaded (import {previous_import}) before this app "
+                "kept earlier boundaries, so they cannot be brought back; load that boundary file again"
+            )
+        _put_in_force(con, previous)
+        reassign(con, assign_for(previous), outside_code)
+        return previous
+
+
+def _newest_ward_import(con: duckdb.DuckDBPyConnection) -> str | None:
+    row = con.execute(
+        "SELECT import_id FROM imports WHERE source = 'wards' AND status = 'complete' "
+        "ORDER BY imported_at DESC, rowid DESC LIMIT 1"
+    ).fetchall()
+    return row[0][0] if row else None
+
+
+def _stored(con: duckdb.DuckDBPyConnection, import_id: str) -> BoundaryVersion | None:
+    row = con.execute(
+        "SELECT version, source, geojson FROM boundaries WHERE import_id = ?", [import_id]
+    ).fetchall()
+    return BoundaryVersion(*row[0]) if row else None
+
+
+def _meta_boundary(con: duckdb.DuckDBPyConnection) -> BoundaryVersion | None:
+    values = dict(
+        con.execute(
+            "SELECT key, value FROM meta WHERE key IN (?, ?, ?)", [VERSION_KEY, SOURCE_KEY, GEOJSON_KEY]
+        ).fetchall()
+    )
+    if not values.get(GEOJSON_KEY):
+        return None
+    return BoundaryVersion(values.get(VERSION_KEY) or "", values.get(SOURCE_KEY) or "", values[GEOJSON_KEY])
+
+
+def _insert(con: duckdb.DuckDBPyConnection, import_id: str, boundary: BoundaryVersion) -> None:
+    con.execute(
+        "INSERT INTO boundaries VALUES (?, ?, ?, ?)",
+        [import_id, boundary.version, boundary.source, boundary.geojson],
+    )
+
+
+def _put_in_force(con: duckdb.DuckDBPyConnection, boundary: BoundaryVersion | None) -> None:
+    if boundary is None:
+        con.execute("DELETE FROM meta WHERE key IN (?, ?, ?)", [VERSION_KEY, SOURCE_KEY, GEOJSON_KEY])
+        return
+    for key, value in (
+        (GEOJSON_KEY, boundary.geojson),
+        (SOURCE_KEY, boundary.source),
+        (VERSION_KEY, boundary.version),
+    ):
+        con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
