@@ -95,8 +95,15 @@ def test_public_map_summary_has_no_small_count(ward: str | None) -> None:
     assert not small_cells(table, ["Incidents", "Change"])
     assert not SMALL.match(at.metric[0].value)
     assert any("Public version" in c.value for c in at.caption)
-    if ward:  # a quiet ward's small counts are there, hidden
-        assert table["Incidents"].str.startswith(("fewer than 5", "not shown")).any()
+    if ward:  # a quiet ward's small counts are there, hidden (in its sparse layers: one layer at a time)
+        hidden = []
+        for layer in ("deliberate_fire", "ksi"):
+            at.radio(key=common.KEY_PUBLIC_LAYER).set_value(layer).run()
+            assert not at.exception, at.exception
+            shown = at.table[0].value
+            assert not small_cells(shown, ["Incidents", "Change"])
+            hidden.append(shown["Incidents"].str.startswith(("fewer than 5", "not shown")).any())
+        assert any(hidden)
 
 
 def test_public_hotspots_page_has_no_small_count_and_no_partner_detail() -> None:
@@ -173,3 +180,17 @@ def test_public_packs_page_offers_public_packs_only_with_no_small_count(demo_sto
     assert name.endswith("-public.pdf") and printed == table.values.tolist()
     text = pdf_text(pdf)
     assert "Public" in text and "OFFICIAL" not in text and not SMALL_IN_TEXT.search(text)
+
+
+def test_the_public_filters_offer_fixed_quarters_and_one_layer_and_no_categories() -> None:
+    """Overlapping windows, mixes of layers and categories could be subtracted from each other to work a
+    hidden count out (Jan-Jun minus Jan-May is June), so the public sidebar offers none of them."""
+    at = AppTest.from_function(_map, default_timeout=120).run()
+    assert not at.exception, [e.message for e in at.exception]
+    keys = {w.key for w in [*at.sidebar.selectbox, *at.sidebar.radio, *at.sidebar.multiselect]}
+    assert {"filter_public_quarter", "filter_public_layer"} <= keys
+    assert "filter_categories" not in keys and not at.sidebar.get("select_slider")
+    assert not at.sidebar.toggle  # no mixing layers on and off
+    quarters = at.selectbox(key="filter_public_quarter").options
+    assert quarters[0] == "Q3 2025 (Jul to Sep 2025)"  # newest first: the demo ends in September 2025
+    assert at.radio(key="filter_public_layer").value == "crime"

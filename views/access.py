@@ -32,7 +32,7 @@ import streamlit as st
 
 import config
 from briefing.suppression import AUDIENCES, Audience
-from views.common import plain
+from views.text import plain
 
 Role = Literal["public", "partner", "analyst"]
 ROLES: tuple[Role, ...] = ("public", "partner", "analyst")

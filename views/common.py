@@ -17,6 +17,7 @@ import streamlit as st
 
 import config
 from briefing.packs import PackContext
+from briefing.periods import Quarter
 from geo.boundaries import Wards
 from geo.coverage import Coverage
 from geo.grid import StudyGrid
@@ -29,6 +30,8 @@ from layers.population import ward_populations as layer_populations
 from store import Store
 from store import queries as q
 from store.queries import Filters
+from views import access
+from views.text import plain
 
 #: Every sidebar filter widget key starts with this.
 FILTER_PREFIX = "filter_"
@@ -36,20 +39,12 @@ KEY_MONTHS = FILTER_PREFIX + "months"
 KEY_DISTRICT = FILTER_PREFIX + "district"
 KEY_WARD = FILTER_PREFIX + "ward"
 KEY_CATEGORIES = FILTER_PREFIX + "categories"
+KEY_PUBLIC_QUARTER = FILTER_PREFIX + "public_quarter"
+KEY_PUBLIC_LAYER = FILTER_PREFIX + "public_layer"
 #: The "no restriction" choice in the district and ward boxes (Streamlit shows None as an empty box).
 ALL = ""
 #: Months shown when a user first opens the app: a year, the partnership's usual reporting span.
 DEFAULT_MONTHS = 12
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def plain(text: str) -> str:
-    """Text safe to put inside Streamlit Markdown: every Markdown character is backslash-escaped.
-
-    Names typed by users or read from data files (areas, wards, streets) would otherwise be read as
-    Markdown or HTML, so a name like ``[x](javascript:...)`` becomes a link.
-    """
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
 def file_name(stem: str, extension: str, *, synthetic: bool = False) -> str:
@@ -332,17 +327,22 @@ def sidebar_filters(store: Store) -> Filters:
     sb = st.sidebar
     sb.header("Filters")
 
-    # the months data was loaded for (any layer); the default is the latest year of them
-    months = [m.strftime("%Y-%m") for m in months_between(first_month, last_month)]
-    default_first = max(first_month, add_months(last_month, -(DEFAULT_MONTHS - 1))).strftime("%Y-%m")
-    first, last = sb.select_slider(
-        "Months",
-        options=months,
-        value=(default_first, months[-1]),
-        format_func=_month_label,
-        key=KEY_MONTHS,
-        persist_state="session",
-    )
+    public = access.current_audience() == "public"
+    if public:
+        period = _public_quarter(sb, covered)
+    else:
+        # the months data was loaded for (any layer); the default is the latest year of them
+        months = [m.strftime("%Y-%m") for m in months_between(first_month, last_month)]
+        default_first = max(first_month, add_months(last_month, -(DEFAULT_MONTHS - 1))).strftime("%Y-%m")
+        first, last = sb.select_slider(
+            "Months",
+            options=months,
+            value=(default_first, months[-1]),
+            format_func=_month_label,
+            key=KEY_MONTHS,
+            persist_state="session",
+        )
+        period = Period.of_months(date.fromisoformat(first + "-01"), date.fromisoformat(last + "-01"))
     district = sb.selectbox(
         "District",
         [ALL, *the_wards.district_names],
@@ -359,6 +359,14 @@ def sidebar_filters(store: Store) -> Filters:
         persist_state="session",
     )
 
+    if public:
+        return Filters(
+            layers=(_public_layer(sb, covered),),
+            start=period.start,
+            end=period.end,
+            district=district or None,
+            ward=ward or None,
+        )
     sb.subheader("Layers")
     chosen = [
         lid
@@ -383,7 +391,6 @@ def sidebar_filters(store: Store) -> Filters:
     for layer, category in picked:
         by_layer.setdefault(layer, []).append(category)
 
-    period = Period.of_months(date.fromisoformat(first + "-01"), date.fromisoformat(last + "-01"))
     return Filters(
         layers=tuple(chosen),
         categories=tuple((layer, tuple(cats)) for layer, cats in by_layer.items()),
@@ -391,6 +398,42 @@ def sidebar_filters(store: Store) -> Filters:
         end=period.end,
         district=district or None,
         ward=ward or None,
+    )
+
+
+def _public_quarter(sb, covered: Coverage) -> Period:
+    """The public filter's period: one calendar quarter with data. Public figures come only in fixed,
+    non-overlapping windows, so no two views can be subtracted to reveal a hidden count (Jan-Jun minus
+    Jan-May would give June's)."""
+    quarter = Quarter.containing(covered.latest())
+    quarters: list[Quarter] = []
+    while quarter.period.end >= covered.earliest():
+        if covered.any_in(quarter.period):
+            quarters.append(quarter)
+        quarter = quarter.previous()
+    chosen = sb.selectbox(
+        "Quarter",
+        [q.code for q in quarters],
+        format_func=lambda code: Quarter.parse(code).label,
+        key=KEY_PUBLIC_QUARTER,
+        help="The public version shows whole calendar quarters, so small numbers cannot be worked out by "
+        "comparing overlapping periods.",
+    )
+    return Quarter.parse(chosen).period
+
+
+def _public_layer(sb, covered: Coverage) -> str:
+    """The public filter's one layer: public figures are never shown for a mix of layers, whose
+    differences would reveal a layer's hidden counts; and never by category, for the same reason."""
+    specs = config.layers()
+    with_data = [lid for lid in specs if lid in covered.months]
+    return sb.radio(
+        "Layer",
+        with_data,
+        format_func=lambda lid: specs[lid].label,
+        key=KEY_PUBLIC_LAYER,
+        help="The public version shows one layer at a time and no categories, so small numbers cannot "
+        "be worked out by subtracting one choice from another.",
     )
 
 
