@@ -36,14 +36,28 @@ from bench.browser_filter_bench import OUTPUT_DIR, ensure_store, load_note  # no
 from layers.ingest import current_wards  # noqa: E402
 from tests import browser_support as bs  # noqa: E402
 
+#: The app element once its script run has finished.
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 #: One session may take this long in all before it counts as failed (a bound, not a measure).
 SESSION_LIMIT_S = 600
 
 
 def choices(store) -> list[tuple[str, str]]:
-    """(select box, option) pairs a session steps through: the districts, then every ward."""
+    """(select box, option) pairs a session steps through: the districts, the whole borough, then every
+    ward. A ward box lists only the chosen district's wards, so the borough comes before the wards."""
     wards = current_wards(store)
-    return [("District", d) for d in wards.district_names] + [("Ward", n) for n in sorted(wards.names)]
+    districts = [("District", d) for d in wards.district_names]
+    borough = [("District", f"All of {config.BOROUGH_NAME}")]
+    return districts + borough + [("Ward", n) for n in sorted(wards.names)]
+
+
+def session_steps(options: list[tuple[str, str]], start: int, n: int) -> list[tuple[str, str]]:
+    """``n`` changes from ``options``, cyclically from ``start``; a session opens on the whole borough, so
+    it never starts by choosing it (that would change nothing)."""
+    rotated = options[start % len(options) :] + options[: start % len(options)]
+    if rotated[0][1].startswith("All of "):
+        rotated = rotated[1:] + rotated[:1]
+    return [rotated[j % len(rotated)] for j in range(n)]
 
 
 async def _map_frame(page, before: dict | None = None):
@@ -72,9 +86,16 @@ async def _change(page, frame, label: str, option: str) -> tuple[float, object]:
     if frame.is_detached():
         frame = await _map_frame(page)
     before = await frame.evaluate(bs.JS_HEX_STATE)
-    await page.get_by_role("combobox", name=label).click(timeout=bs.PAGE_TIMEOUT_MS)
-    start = time.perf_counter()
-    await page.get_by_role("option", name=option, exact=True).click(timeout=bs.PAGE_TIMEOUT_MS)
+    await page.wait_for_selector(IDLE, timeout=bs.PAGE_TIMEOUT_MS)  # as a person waits for the page
+    for attempt in range(3):  # a rerun arriving (the map reporting back) can close an open list: reopen it
+        await page.get_by_role("combobox", name=label).click(timeout=bs.PAGE_TIMEOUT_MS)
+        start = time.perf_counter()
+        try:
+            await page.get_by_role("option", name=option, exact=True).click(timeout=20_000)
+            break
+        except Exception:  # noqa: BLE001 - retried; the last failure is the session's error
+            if attempt == 2:
+                raise
     frame = await _map_frame(page, before)
     after = await frame.evaluate(bs.JS_HEX_STATE)
     await page.wait_for_function(
@@ -165,8 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     store = ensure_store(args.store, config.settings()["demo"]["years"])
     options = choices(store)
     # each session starts at a different place in the list, so sessions ask for different areas
-    n = args.changes
-    plan = [[options[(i * n + j) % len(options)] for j in range(n)] for i in range(args.sessions)]
+    plan = [session_steps(options, i * args.changes, args.changes) for i in range(args.sessions)]
     print(
         f"{args.sessions} sessions x {args.changes} filter changes, arriving over {args.ramp:g} s, "
         f"{args.think:g} s between changes, on {store.path}; {load_note()}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -44,3 +46,12 @@ def assert_same(before: dict[str, pd.DataFrame], after: dict[str, pd.DataFrame])
 
 def count(store: Store, sql: str, params: list | None = None) -> int:
     return int(store.query(sql, params).iloc[0, 0])
+
+
+def start_cli_import(source: str, path: Path, store: Path, log: Path) -> subprocess.Popen:
+    """``hotspots import SOURCE PATH --store STORE`` in a process of its own (as a second person would
+    run it), its standard error written to ``log``; standard output is piped."""
+    command = [sys.executable, "-m", "cli", "import", source, str(path), "--store", str(store)]
+    project = FIXTURES.parents[1]
+    with open(log, "w") as err:
+        return subprocess.Popen(command, cwd=project, stdout=subprocess.PIPE, stderr=err, text=True)

@@ -9,8 +9,6 @@ full disk are DuckDB's own error messages raised where a write would meet them.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -22,7 +20,7 @@ import config
 from layers.importer import run_import
 from store import Store
 from store.errors import WAIT_NOTICE
-from tests.import_helpers import FIXTURES, count, fixture
+from tests.import_helpers import FIXTURES, count, fixture, start_cli_import
 from tests.test_store_faults import DAMAGE, held, release_after, short_waits
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
@@ -190,20 +188,7 @@ def test_two_imports_while_the_app_is_open_give_no_traceback(real_store: Store, 
     with held(real_store, tmp_path) as release:
         procs = []
         for log, path, source in zip(logs, files, ("police-csv", "fires"), strict=True):
-            command = [
-                sys.executable,
-                "-m",
-                "cli",
-                "import",
-                source,
-                str(path),
-                "--store",
-                str(real_store.path),
-            ]
-            with open(log, "w") as err:
-                procs.append(
-                    subprocess.Popen(command, cwd=PROJECT, stdout=subprocess.PIPE, stderr=err, text=True)
-                )
+            procs.append(start_cli_import(source, path, real_store.path, log))
         deadline = time.monotonic() + 120
         while not all(WAIT_NOTICE in log.read_text() for log in logs) and time.monotonic() < deadline:
             time.sleep(0.05)

@@ -32,7 +32,7 @@ from layers.importer import run_import
 from store import Store
 from store.errors import WAIT_NOTICE, StoreBusy
 from store.locking import announcing
-from tests.import_helpers import FIXTURES, assert_same, count, fixture, snapshot
+from tests.import_helpers import FIXTURES, assert_same, count, fixture, snapshot, start_cli_import
 
 PROJECT = Path(__file__).resolve().parents[1]
 POLICE_JUNE = FIXTURES / "police-street-2024-06.csv"
@@ -154,20 +154,7 @@ def test_two_imports_at_once_both_wait_and_both_land(police_store: Store, tmp_pa
         procs = []
         for log, path in zip(logs, (FIXTURES / "fire-incidents.csv", POLICE_JULY), strict=True):
             source = "fires" if "fire" in path.name else "police-csv"
-            command = [
-                sys.executable,
-                "-m",
-                "cli",
-                "import",
-                source,
-                str(path),
-                "--store",
-                str(police_store.path),
-            ]
-            with open(log, "w") as err:
-                procs.append(
-                    subprocess.Popen(command, cwd=PROJECT, stdout=subprocess.PIPE, stderr=err, text=True)
-                )
+            procs.append(start_cli_import(source, path, police_store.path, log))
         deadline = time.monotonic() + 120
         while not all(WAIT_NOTICE in log.read_text() for log in logs) and time.monotonic() < deadline:
             time.sleep(0.05)
