@@ -31,7 +31,7 @@ from briefing.headlines import Headlines, headline_rows
 from briefing.maps import MapContent, focus_bounds, place_map
 from briefing.model import ActionDayRow, HotspotRow, Pack, Section
 from briefing.pdf import render_pack
-from briefing.periods import Quarter
+from briefing.periods import Quarter, quarters_with_data
 from briefing.places import Place, district_place, tally_monthly, ward_place
 from briefing.settings import briefing_settings, caveats, public_threshold
 from briefing.sources import LayerSource, coverage_of, earliest_month, latest_month, layer_sources
@@ -129,13 +129,7 @@ class PackContext:
 
     def quarters(self) -> list[Quarter]:
         """Every quarter some layer has data for, newest first: the quarters a pack can be built for."""
-        quarters: list[Quarter] = []
-        quarter = Quarter.containing(self.latest_month)
-        while quarter.period.end >= self.first_month:
-            if self.coverage.any_in(quarter.period):
-                quarters.append(quarter)
-            quarter = quarter.previous()
-        return quarters
+        return quarters_with_data(self.coverage)
 
     def default_quarter(self) -> Quarter:
         """The pack default: the newest quarter some layer covers completely, else the newest with any data.

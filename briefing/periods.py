@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from geo.coverage import Coverage
 from geo.rates import Period, add_months, month_end
 
 _QUARTER_RE = re.compile(r"^\s*(\d{4})\s*-?\s*Q([1-4])\s*$", re.IGNORECASE)
@@ -75,6 +76,20 @@ class Quarter:
 
     def __str__(self) -> str:
         return self.code
+
+
+def quarters_with_data(coverage: Coverage) -> list[Quarter]:
+    """Every calendar quarter in which some layer has data for at least one month, newest first."""
+    latest, earliest = coverage.latest(), coverage.earliest()
+    if latest is None or earliest is None:
+        return []
+    quarters: list[Quarter] = []
+    quarter = Quarter.containing(latest)
+    while quarter.period.end >= earliest:
+        if coverage.any_in(quarter.period):
+            quarters.append(quarter)
+        quarter = quarter.previous()
+    return quarters
 
 
 def trailing_months(latest_month: date, months: int = 12) -> Period:

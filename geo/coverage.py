@@ -100,7 +100,6 @@ class Coverage:
         covered = len(self.covered_months(period, layers))
         if covered == period.months:
             return period.label
-        first, last = period.start.strftime("%b %Y"), period.end.strftime("%b %Y")
-        span = first if first == last else f"{first} to {last}"
-        return f"{span} ({covered} of {period.months} month{'s' if period.months != 1 else ''} with data)"
+        months = f"{period.months} month{'s' if period.months != 1 else ''}"
+        return f"{period.span} ({covered} of {months} with data)"
 

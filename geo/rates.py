@@ -72,11 +72,15 @@ class Period:
         return first <= self.start and self.end <= last
 
     @property
+    def span(self) -> str:
+        """e.g. "Oct 2024 to Sep 2025", or "Jun 2024" for one month."""
+        first, last = self.start.strftime("%b %Y"), self.end.strftime("%b %Y")
+        return first if first == last else f"{first} to {last}"
+
+    @property
     def label(self) -> str:
         """e.g. "Oct 2024 to Sep 2025 (12 months)"."""
-        first, last = self.start.strftime("%b %Y"), self.end.strftime("%b %Y")
-        span = first if first == last else f"{first} to {last}"
-        return f"{span} ({self.months} month{'s' if self.months != 1 else ''})"
+        return f"{self.span} ({self.months} month{'s' if self.months != 1 else ''})"
 
 
 def not_comparable(missing: int) -> str:

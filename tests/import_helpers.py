@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
+import cli
 from layers.readers import Upload
 from store import Store
 
@@ -55,3 +57,10 @@ def start_cli_import(source: str, path: Path, store: Path, log: Path) -> subproc
     project = FIXTURES.parents[1]
     with open(log, "w") as err:
         return subprocess.Popen(command, cwd=project, stdout=subprocess.PIPE, stderr=err, text=True)
+
+
+def run_cli(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
+    """``hotspots ARGS`` in this process: (exit status, standard output, standard error)."""
+    code = cli.main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err

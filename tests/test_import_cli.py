@@ -9,22 +9,15 @@ from pathlib import Path
 
 import pytest
 
-import cli
 from layers import boundary_import
 from store import Store
-from tests.import_helpers import FIXTURES, count
-
-
-def _main(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
-    code = cli.main(list(args))
-    out = capsys.readouterr()
-    return code, out.out, out.err
+from tests.import_helpers import FIXTURES, count, run_cli
 
 
 def test_import_json_report_and_exit_status(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     store = str(tmp_path / "s.duckdb")
     police = str(FIXTURES / "police-street-2024-06.csv")
-    code, out, _ = _main(capsys, "import", "police-csv", police, "--json", "--store", store)
+    code, out, _ = run_cli(capsys, "import", "police-csv", police, "--json", "--store", store)
     assert code == 0
     data = json.loads(out)
     assert data["imported"] is True and data["rows_added"] == 19
@@ -33,7 +26,7 @@ def test_import_json_report_and_exit_status(tmp_path: Path, capsys: pytest.Captu
     assert report["set_aside"]["no coordinates"] == {"count": 2, "rows": [17, 18]}
 
     # the same file again: nothing added, still a successful (idempotent) import
-    code, out, _ = _main(capsys, "import", "police-csv", police, "--json", "--store", store)
+    code, out, _ = run_cli(capsys, "import", "police-csv", police, "--json", "--store", store)
     assert code == 0 and json.loads(out)["rows_added"] == 0
     assert json.loads(out)["reports"][0]["duplicates"] == 20
 
@@ -42,7 +35,7 @@ def test_import_text_names_duplicates_and_the_repeated_reports_kept(
     tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
     police = str(FIXTURES / "police-street-2024-06.csv")
-    code, out, _ = _main(capsys, "import", "police-csv", police, "--store", str(tmp_path / "s.duckdb"))
+    code, out, _ = run_cli(capsys, "import", "police-csv", police, "--store", str(tmp_path / "s.duckdb"))
     assert code == 0
     assert "set aside 1 x duplicate within the file (" in out and "): rows 22" in out
     assert "note: 1 row repeats an earlier row's month, map point, street and type (no Crime ID)" in out
@@ -54,12 +47,12 @@ def test_nothing_importable_exits_non_zero_with_the_sentence(
     store = str(tmp_path / "s.duckdb")
     bad = tmp_path / "notes.csv"
     bad.write_text("colour,shape\nred,round\n")
-    code, _, err = _main(capsys, "import", "fires", str(bad), "--store", store)
+    code, _, err = run_cli(capsys, "import", "fires", str(bad), "--store", store)
     assert code == 1
     assert err.strip().startswith(
         "not imported: notes.csv has no columns this app recognises; expected a fire"
     )
-    code, _, err = _main(capsys, "import", "fires", str(tmp_path / "missing.csv"), "--store", store)
+    code, _, err = run_cli(capsys, "import", "fires", str(tmp_path / "missing.csv"), "--store", store)
     assert code == 1 and "missing.csv is not a file" in err
 
 
@@ -67,7 +60,7 @@ def test_one_bad_file_does_not_stop_the_others(tmp_path: Path, capsys: pytest.Ca
     store = str(tmp_path / "s.duckdb")
     bad = tmp_path / "empty.csv"
     bad.write_bytes(b"")
-    code, out, _ = _main(
+    code, out, _ = run_cli(
         capsys,
         "import",
         "fly-tipping",
@@ -88,17 +81,17 @@ def test_one_bad_file_does_not_stop_the_others(tmp_path: Path, capsys: pytest.Ca
 
 def test_history_and_undo_of_a_whole_import(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     store = str(tmp_path / "s.duckdb")
-    _main(capsys, "import", "stats19", str(FIXTURES / "stats19-accidents-2019.csv"), "--store", store)
-    _main(capsys, "import", "fires", str(FIXTURES / "fire-incidents.csv"), "--store", store)
-    code, out, _ = _main(capsys, "imports", "--json", "--store", store)
+    run_cli(capsys, "import", "stats19", str(FIXTURES / "stats19-accidents-2019.csv"), "--store", store)
+    run_cli(capsys, "import", "fires", str(FIXTURES / "fire-incidents.csv"), "--store", store)
+    code, out, _ = run_cli(capsys, "imports", "--json", "--store", store)
     history = json.loads(out)
     assert [h["source"] for h in history] == ["stats19", "fires"]
     assert all(h["imported_by"] for h in history)  # the login name goes into the audit log
     fires_id = history[1]["import_id"]
-    code, out, _ = _main(capsys, "undo", fires_id, "--store", store)
+    code, out, _ = run_cli(capsys, "undo", fires_id, "--store", store)
     assert code == 0 and out.strip() == f"undid import {fires_id} (fire-incidents.csv): removed 4 incidents"
     assert count(Store(store), "SELECT count(*) FROM incidents") == 2  # the STATS19 import is untouched
-    code, _, err = _main(capsys, "undo", "nosuchimport", "--store", store)
+    code, _, err = run_cli(capsys, "undo", "nosuchimport", "--store", store)
     assert code == 1 and "there is no import nosuchimport" in err
 
 
@@ -106,7 +99,7 @@ def test_boundaries_download_offline_says_so_and_changes_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = str(tmp_path / "s.duckdb")
-    _main(capsys, "import", "fires", str(FIXTURES / "fire-incidents.csv"), "--store", store)
+    run_cli(capsys, "import", "fires", str(FIXTURES / "fire-incidents.csv"), "--store", store)
 
     def offline(url: str, form: object = None) -> tuple[int, bytes]:
         raise ConnectionError(
@@ -115,11 +108,11 @@ def test_boundaries_download_offline_says_so_and_changes_nothing(
 
     monkeypatch.setattr(boundary_import, "http_request", offline)
     before = Store(store).version()
-    code, _, err = _main(capsys, "boundaries", "--download", "--store", store)
+    code, _, err = run_cli(capsys, "boundaries", "--download", "--store", store)
     assert code == 1
     assert "offline" in err and "the boundaries were not changed" in err
     assert Store(store).version() == before
-    code, out, _ = _main(capsys, "boundaries", "--json", "--store", store)
+    code, out, _ = run_cli(capsys, "boundaries", "--json", "--store", store)
     info = json.loads(out)
     assert info["wards"] == 23 and info["version"] == "shipped default"
 

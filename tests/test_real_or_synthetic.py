@@ -11,21 +11,14 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import cli
 import config
 from layers.importer import run_import
 from store import Store
-from tests.import_helpers import FIXTURES, assert_same, fixture, snapshot
+from tests.import_helpers import FIXTURES, assert_same, fixture, run_cli, snapshot
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 POLICE = str(FIXTURES / "police-street-2024-06.csv")
 REFUSED = "holds the synthetic demo, and real data is never mixed with it"
-
-
-def _main(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
-    code = cli.main(list(args))
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.fixture
@@ -39,7 +32,7 @@ def test_the_cli_refuses_real_data_for_the_demo_store_and_says_the_way_on(
     demo_copy: Store, capsys: pytest.CaptureFixture
 ) -> None:
     before = snapshot(demo_copy)
-    code, _, err = _main(capsys, "import", "police-csv", POLICE, "--store", str(demo_copy.path))
+    code, _, err = run_cli(capsys, "import", "police-csv", POLICE, "--store", str(demo_copy.path))
     assert code == 1
     assert err.strip().splitlines() == [
         f"not imported: demo.duckdb {REFUSED}: import into a real store instead (add --new-store PATH on the "
@@ -52,14 +45,14 @@ def test_new_store_starts_a_real_store_and_never_reuses_one(
     tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
     real = tmp_path / "real.duckdb"
-    code, out, _ = _main(capsys, "import", "police-csv", POLICE, "--new-store", str(real), "--json")
+    code, out, _ = run_cli(capsys, "import", "police-csv", POLICE, "--new-store", str(real), "--json")
     assert code == 0 and json.loads(out)["rows_added"] == 19
-    code, out, _ = _main(capsys, "summary", "--store", str(real), "--json")
+    code, out, _ = run_cli(capsys, "summary", "--store", str(real), "--json")
     assert code == 0 and json.loads(out)["synthetic_layers"] == []
-    code, _, err = _main(capsys, "import", "police-csv", POLICE, "--new-store", str(real))
+    code, _, err = run_cli(capsys, "import", "police-csv", POLICE, "--new-store", str(real))
     assert code == 1 and "already exists; use --store to import into it" in err
     both = ("--new-store", str(real), "--store", str(real))
-    code, _, err = _main(capsys, "import", "police-csv", POLICE, *both)
+    code, _, err = run_cli(capsys, "import", "police-csv", POLICE, *both)
     assert code == 1 and "not both" in err
 
 
@@ -67,7 +60,7 @@ def test_the_demo_never_replaces_a_real_store(tmp_path: Path, capsys: pytest.Cap
     real = Store(tmp_path / "real.duckdb")
     run_import(real, "police-csv", [fixture("police-street-2024-06.csv")])
     before = snapshot(real)
-    code, _, err = _main(capsys, "demo", "--replace", "--years", "1", "--store", str(real.path))
+    code, _, err = run_cli(capsys, "demo", "--replace", "--years", "1", "--store", str(real.path))
     assert code == 1 and "holds real data; the demo never replaces it" in err
     assert_same(before, snapshot(real))
 
@@ -77,13 +70,13 @@ def test_the_demo_builds_in_its_own_store_by_default(
 ) -> None:
     monkeypatch.setenv("HOTSPOTS_DEMO_STORE", str(tmp_path / "demo.duckdb"))
     monkeypatch.setenv("HOTSPOTS_STORE", str(tmp_path / "real.duckdb"))
-    code, _, _ = _main(capsys, "demo", "--years", "1")
+    code, _, _ = run_cli(capsys, "demo", "--years", "1")
     assert code == 0 and (tmp_path / "demo.duckdb").exists() and not (tmp_path / "real.duckdb").exists()
     # with no real store yet, reading commands show the demo; once one exists, they show it
-    code, out, _ = _main(capsys, "summary", "--json")
+    code, out, _ = run_cli(capsys, "summary", "--json")
     assert json.loads(out)["store"] == str(tmp_path / "demo.duckdb")
-    _main(capsys, "import", "police-csv", POLICE)
-    code, out, _ = _main(capsys, "summary", "--json")
+    run_cli(capsys, "import", "police-csv", POLICE)
+    code, out, _ = run_cli(capsys, "summary", "--json")
     assert json.loads(out)["store"] == str(tmp_path / "real.duckdb")
     assert json.loads(out)["synthetic_layers"] == []
 

@@ -25,14 +25,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import cli
 import config
 from cli import packs as cli_packs
 from layers.importer import run_import
 from store import Store
 from store.errors import WAIT_NOTICE, StoreBusy
 from store.locking import announcing
-from tests.import_helpers import FIXTURES, assert_same, count, fixture, snapshot, start_cli_import
+from tests.import_helpers import FIXTURES, assert_same, count, fixture, run_cli, snapshot, start_cli_import
 
 PROJECT = Path(__file__).resolve().parents[1]
 POLICE_JUNE = FIXTURES / "police-street-2024-06.csv"
@@ -74,12 +73,6 @@ def release_after(release: Path, seconds: float) -> None:
 
 def short_waits(monkeypatch: pytest.MonkeyPatch, seconds: float = 0.5) -> None:
     monkeypatch.setattr(config, "store_settings", lambda: config.StoreSettings(seconds, seconds))
-
-
-def _main(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
-    code = cli.main(list(args))
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.fixture
@@ -134,7 +127,7 @@ def test_an_import_refused_after_the_wait_says_it_waited_and_nothing_was_importe
     before = snapshot(police_store)
     short_waits(monkeypatch)
     with held(police_store, tmp_path):
-        code, out, err = _main(
+        code, out, err = run_cli(
             capsys, "import", "police-csv", str(POLICE_JULY), "--store", str(police_store.path)
         )
     assert code == 1 and "Traceback" not in out + err
@@ -247,7 +240,7 @@ def test_a_damaged_store_is_one_line_with_the_way_on(
     damage, why = DAMAGE[kind]
     damage(police_store.path)
     before = _sha256(police_store.path)
-    code, out, err = _main(capsys, *command, "--store", str(police_store.path))
+    code, out, err = run_cli(capsys, *command, "--store", str(police_store.path))
     assert code == 1 and "Traceback" not in out + err
     if command == ["check"] and not err:  # the cut came after what opening reads: reading every row finds it
         assert "problem(s) found" in out.splitlines()[0] and "  FAIL  reading every row" in out
@@ -272,7 +265,7 @@ def test_rebuilding_the_demo_over_a_damaged_store_keeps_the_damaged_file(
     path = tmp_path / "demo.duckdb"
     _random(path)
     damaged = path.read_bytes()
-    code, out, _ = _main(capsys, "demo", "--replace", "--years", "1", "--store", str(path))
+    code, out, _ = run_cli(capsys, "demo", "--replace", "--years", "1", "--store", str(path))
     assert code == 0 and "the damaged store was moved to" in out
     (kept,) = tmp_path.glob("demo.duckdb.damaged-*")
     assert kept.read_bytes() == damaged and Store(path).is_synthetic()
@@ -292,7 +285,7 @@ def test_a_full_disk_during_an_import_is_one_line_and_changes_nothing(
         return real(database, read_only=read_only, **kwargs)
 
     monkeypatch.setattr(duckdb, "connect", full)
-    code, out, err = _main(
+    code, out, err = run_cli(
         capsys, "import", "police-csv", str(POLICE_JULY), "--store", str(police_store.path)
     )
     monkeypatch.undo()
@@ -310,7 +303,7 @@ def test_a_full_disk_during_an_import_is_one_line_and_changes_nothing(
 def test_check_passes_a_sound_store_with_its_figures(
     demo_store: Store, capsys: pytest.CaptureFixture
 ) -> None:
-    code, out, _ = _main(capsys, "check", "--json", "--store", str(demo_store.path))
+    code, out, _ = run_cli(capsys, "check", "--json", "--store", str(demo_store.path))
     assert code == 0
     import json
 
@@ -345,7 +338,7 @@ def test_check_finds_planted_faults(
 ) -> None:
     with police_store.transaction() as con:
         con.execute(plant)
-    code, out, _ = _main(capsys, "check", "--store", str(police_store.path))
+    code, out, _ = run_cli(capsys, "check", "--store", str(police_store.path))
     assert code == 1 and "problem(s) found" in out.splitlines()[0]
     assert any(line.startswith("  FAIL") and says in line for line in out.splitlines()), out
 
@@ -369,7 +362,7 @@ def test_check_finds_a_block_that_fails_its_checksum(
     start = 3 * 4096 + only_incidents[len(only_incidents) // 2] * block_size + 100
     data[start : start + 2_000] = os.urandom(2_000)
     path.write_bytes(bytes(data))
-    code, out, err = _main(capsys, "check", "--store", str(path))
+    code, out, err = run_cli(capsys, "check", "--store", str(path))
     assert code == 1 and not err and "Traceback" not in out
     assert out.splitlines()[0].startswith(f"{path}: ") and "problem(s) found" in out.splitlines()[0]
     failed = [line for line in out.splitlines() if line.startswith("  FAIL")]
@@ -387,13 +380,13 @@ def test_backup_copies_a_store_that_opens_and_checks_clean(
     assert police_store.wal_path.exists()
     folder = tmp_path / "backups"
     folder.mkdir()
-    code, out, _ = _main(capsys, "backup", str(folder), "--store", str(police_store.path))
+    code, out, _ = run_cli(capsys, "backup", str(folder), "--store", str(police_store.path))
     assert code == 0 and "the copy checks clean" in out
     (copy,) = folder.iterdir()  # one file: no .partial or .wal left beside it
     assert copy.suffix == ".duckdb"
     assert_same(snapshot(police_store), snapshot(Store(copy)))
     assert Store(copy).get_meta("note") == "only in the log"
-    code, out, _ = _main(capsys, "check", "--store", str(copy))
+    code, out, _ = run_cli(capsys, "check", "--store", str(copy))
     assert code == 0 and "sound" in out.splitlines()[0]
 
 
@@ -402,7 +395,7 @@ def test_backup_never_overwrites_and_waits_for_imports(
 ) -> None:
     existing = tmp_path / "existing.duckdb"
     existing.write_bytes(b"keep me")
-    code, _, err = _main(capsys, "backup", str(existing), "--store", str(police_store.path))
+    code, _, err = run_cli(capsys, "backup", str(existing), "--store", str(police_store.path))
     assert code == 1 and err.strip() == (
         f"hotspots backup: {existing} already exists; a backup never overwrites a file, so name a new one; "
         "no backup was made"
@@ -411,7 +404,7 @@ def test_backup_never_overwrites_and_waits_for_imports(
     short_waits(monkeypatch)
     target = tmp_path / "during-import.duckdb"
     with held(police_store, tmp_path):
-        code, _, err = _main(capsys, "backup", str(target), "--store", str(police_store.path))
+        code, _, err = run_cli(capsys, "backup", str(target), "--store", str(police_store.path))
     assert code == 1
     assert err.strip().endswith("busy after 0.5 seconds (try again when it has finished); no backup was made")
     assert not list(tmp_path.glob("during-import*"))
@@ -442,7 +435,7 @@ def test_packs_out_in_the_way_is_refused_before_any_work(
 ) -> None:
     _no_pack_work(monkeypatch)
     out = make(tmp_path)
-    code, _, err = _main(capsys, "packs", "--out", str(out))
+    code, _, err = run_cli(capsys, "packs", "--out", str(out))
     assert code == 1 and says in err and err.strip().endswith("; no packs were written")
     assert len(err.strip().splitlines()) == 1
 
@@ -456,7 +449,7 @@ def test_packs_out_that_cannot_be_written_is_refused_before_any_work(
         raise PermissionError(errno.EACCES, "Permission denied")
 
     monkeypatch.setattr(cli_packs.tempfile, "TemporaryFile", refused)
-    code, _, err = _main(capsys, "packs", "--out", str(tmp_path / "packs"))
+    code, _, err = run_cli(capsys, "packs", "--out", str(tmp_path / "packs"))
     assert code == 1 and err.strip() == (
         f"hotspots packs: --out {tmp_path / 'packs'} cannot be written (Permission denied); "
         "no packs were written"
@@ -478,7 +471,8 @@ def test_a_full_disk_while_writing_packs_leaves_none_behind(
 
     monkeypatch.setattr(Path, "write_bytes", filling)
     ward = current_ward_name(demo_store)
-    code, _, err = _main(capsys, "packs", "--ward", ward, "--out", str(out), "--store", str(demo_store.path))
+    args = ("packs", "--ward", ward, "--out", str(out), "--store", str(demo_store.path))
+    code, _, err = run_cli(capsys, *args)
     monkeypatch.undo()
     assert code == 1 and "Traceback" not in err
     assert err.strip().startswith("hotspots packs: No space left on device: ")

@@ -17,7 +17,7 @@ import streamlit as st
 
 import config
 from briefing.packs import PackContext
-from briefing.periods import Quarter
+from briefing.periods import Quarter, quarters_with_data
 from geo.boundaries import Wards
 from geo.coverage import Coverage
 from geo.grid import StudyGrid
@@ -405,15 +405,9 @@ def _public_quarter(sb, covered: Coverage) -> Period:
     """The public filter's period: one calendar quarter with data. Public figures come only in fixed,
     non-overlapping windows, so no two views can be subtracted to reveal a hidden count (Jan-Jun minus
     Jan-May would give June's)."""
-    quarter = Quarter.containing(covered.latest())
-    quarters: list[Quarter] = []
-    while quarter.period.end >= covered.earliest():
-        if covered.any_in(quarter.period):
-            quarters.append(quarter)
-        quarter = quarter.previous()
     chosen = sb.selectbox(
         "Quarter",
-        [q.code for q in quarters],
+        [q.code for q in quarters_with_data(covered)],
         format_func=lambda code: Quarter.parse(code).label,
         key=KEY_PUBLIC_QUARTER,
         help="The public version shows whole calendar quarters, so small numbers cannot be worked out by "

@@ -250,6 +250,17 @@ def legend_html(result: HotspotResult, local: bool) -> str:
     )
 
 
+def _place_columns(hot: pd.DataFrame) -> dict[str, object]:
+    """The ranked table's first columns, the same for partners and the public: rank, class and where."""
+    return {
+        "Rank": range(1, len(hot) + 1),
+        "Class": hot["class"].to_numpy(),
+        "Ward": hot["ward"].to_numpy(),
+        "District": hot["district"].to_numpy(),
+        "Most common street": hot["street"].to_numpy() if "street" in hot else "",
+    }
+
+
 def ranked_table(result: HotspotResult, public: PublicCounts | None = None) -> pd.DataFrame:
     """Hot cells, hottest first, with what a partner needs to find and discuss the place; for the public
     (``public`` given) the cells it may see, their counts as printed, and no statistics or cell ids."""
@@ -265,11 +276,7 @@ def ranked_table(result: HotspotResult, public: PublicCounts | None = None) -> p
         printed = [public[h] for h in hot["h3"]]
         return pd.DataFrame(
             {
-                "Rank": range(1, len(hot) + 1),
-                "Class": hot["class"].to_numpy(),
-                "Ward": hot["ward"].to_numpy(),
-                "District": hot["district"].to_numpy(),
-                "Most common street": hot["street"].to_numpy() if "street" in hot else "",
+                **_place_columns(hot),
                 "Incidents": [p["count"] for p in printed],
                 **{label: [p[col] for p in printed] for col, label in layer_cols.items()},
                 "Trend": hot["trend"].to_numpy(),
@@ -277,11 +284,7 @@ def ranked_table(result: HotspotResult, public: PublicCounts | None = None) -> p
         )
     return pd.DataFrame(
         {
-            "Rank": range(1, len(hot) + 1),
-            "Class": hot["class"].to_numpy(),
-            "Ward": hot["ward"].to_numpy(),
-            "District": hot["district"].to_numpy(),
-            "Most common street": hot["street"].to_numpy() if "street" in hot else "",
+            **_place_columns(hot),
             "Harm score" if result.weighted else "Incidents": (
                 hot["value"].round(1).to_numpy() if result.weighted else hot["count"].to_numpy()
             ),
