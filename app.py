@@ -15,30 +15,32 @@ come from a font bundled with Streamlit, whereas emoji need an emoji font the ma
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 import streamlit as st
 
-from views import (
-    access,
-    action_days_page,
-    chb_page,
-    common,
-    data_page,
-    hotspots_page,
-    map_page,
-    method_page,
-    packs_page,
-    problems,
-    scorecard_page,
-    ward_profile_page,
-)
+from views import access, common, layout, map_page, problems
 from views.offline_assets import install_bundles, use_local_assets
 
 st.set_page_config(page_title="Kirklees hotspots", page_icon="🗺️", layout="wide")
 
-def _page(render: Callable[[], None], title: str, icon: str, path: str, **options: bool) -> st.Page:
+def _page(render: Callable[[], None], title: str, icon: str, path: str, **options) -> st.Page:
     return st.Page(render, title=title, icon=f":material/{icon}:", url_path=path, **options)
+
+
+def _lazy(module: str) -> Callable[[], None]:
+    """The ``render`` of page module ``views.<module>``, imported when the page is first opened.
+
+    Why: importing every page at start-up loaded the PDF writer, the charts and SciPy's statistics before
+    the Map - the page people open first - could be drawn, which needs none of them.
+    """
+
+    def render() -> None:
+        importlib.import_module(f"views.{module}").render()
+
+    render.__name__ = module
+    return render
 
 
 def pages_for(viewer: access.Viewer) -> dict[str, list[st.Page]]:
@@ -48,24 +50,28 @@ def pages_for(viewer: access.Viewer) -> dict[str, list[st.Page]]:
     analyst's. A page left out is not reachable by its address either.
     """
     partner_pages = [
-        _page(chb_page.render, "Clear Hold Build", "shield", "clear-hold-build"),
-        _page(action_days_page.render, "Action days", "pin_drop", "action-days"),
+        _page(_lazy("chb_page"), "Clear Hold Build", "shield", "clear-hold-build"),
+        _page(_lazy("action_days_page"), "Action days", "pin_drop", "action-days"),
     ]
     pages = {
         "Explore": [
-            _page(map_page.render, "Map", "map", "map", default=True),
-            _page(hotspots_page.render, "Hotspots", "local_fire_department", "hotspots"),
+            # The home page (the address with no path) shows the map but is a page of its own, hidden from
+            # the menu: Streamlit serves its default page only at "/", so a default Map page would make
+            # the deep link /map say "Page not found".
+            _page(map_page.render, "Map", "map", "home", default=True, visibility="hidden"),
+            _page(map_page.render, "Map", "map", "map"),
+            _page(_lazy("hotspots_page"), "Hotspots", "local_fire_department", "hotspots"),
             *(partner_pages if viewer.at_least("partner") else []),
-            _page(method_page.render, "How this is worked out", "menu_book", "method"),
+            _page(_lazy("method_page"), "How this is worked out", "menu_book", "method"),
         ],
         "Report": [
-            _page(packs_page.render, "Briefing packs", "description", "packs"),
-            _page(ward_profile_page.render, "Ward profile", "home_work", "ward-profile"),
-            _page(scorecard_page.render, "Scorecard", "scoreboard", "scorecard"),
+            _page(_lazy("packs_page"), "Briefing packs", "description", "packs"),
+            _page(_lazy("ward_profile_page"), "Ward profile", "home_work", "ward-profile"),
+            _page(_lazy("scorecard_page"), "Scorecard", "scoreboard", "scorecard"),
         ],
     }
     if viewer.at_least("analyst"):
-        pages["Data"] = [_page(data_page.render, "Load data", "upload_file", "data")]
+        pages["Data"] = [_page(_lazy("data_page"), "Load data", "upload_file", "data")]
     return pages
 
 
@@ -78,10 +84,12 @@ def prepare_map_assets(base_url_path: str) -> None:
 
 def main() -> None:
     prepare_map_assets(st.get_option("server.baseUrlPath") or "")
+    layout.read_presentation_link()  # before asking who is looking: presenting makes the session public
     viewer = access.current_viewer()
     page = st.navigation(pages_for(viewer))
     st.sidebar.caption("Kirklees Communities Partnership · place-based hotspot mapping")
     access.sidebar(viewer)
+    layout.style_and_switch()
     with problems.shown():  # a busy, read-only, damaged store or a full disk: one message, no traceback
         common.data_switch()
         store = common.ensure_store()

@@ -12,7 +12,8 @@ same sequence again to show the cached ("warm") case.
 
 A change is timed from the click on the option to the moment Leaflet, inside the map frame, holds the
 new hexagons and has painted a frame after them ("map"), and to the moment the summary panel shows the
-new total ("panel"). The goal (DESIGN.md section 6) is map p95 < 2 s.
+new total ("panel"). The goal is map p95 < 1 s (DESIGN.md section 6 asks < 2 s; the issue on working
+in the room tightened it to 1 s).
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ import config  # noqa: E402
 from layers.demo import build_demo_store  # noqa: E402
 from layers.ingest import current_wards  # noqa: E402
 from store import Store  # noqa: E402
+from store.queries import Filters, counts, date_range  # noqa: E402
 from tests import browser_support as bs  # noqa: E402
 
 OUTPUT_DIR = bs.PROJECT_DIR / "bench" / "output"
-GOAL_P95_S = 2.0
+GOAL_P95_S = 1.0
 CHANGES = 20
 
 
@@ -51,8 +53,8 @@ def ensure_store(path: Path | None, years: int) -> Store:
     path = path or OUTPUT_DIR / f"demo-{years}y-{demo['seed']}.duckdb"
     if not path.exists():
         print(f"building a {years}-year demo store at {path} ...", flush=True)
-        counts = build_demo_store(path, years=years, seed=demo["seed"], end_month=demo["end_month"])
-        print(f"  {sum(counts.values()):,} incidents", flush=True)
+        made = build_demo_store(path, years=years, seed=demo["seed"], end_month=demo["end_month"])
+        print(f"  {sum(made.values()):,} incidents", flush=True)
     return Store(path)
 
 
@@ -87,7 +89,7 @@ def report(name: str, results: list[tuple[str, float, float]]) -> bool:
     ok = p95 < GOAL_P95_S
     print(
         f"{name}: {len(results)} changes  map redrawn p50 {p50:.2f} s  p95 {p95:.2f} s  "
-        f"(summary panel p50 {q50:.2f} s  p95 {q95:.2f} s)  goal map p95 < {GOAL_P95_S:.0f} s: "
+        f"(summary panel p50 {q50:.2f} s  p95 {q95:.2f} s)  goal map p95 < {GOAL_P95_S:g} s: "
         f"{'MET' if ok else 'NOT MET'}; {load_note()}"
     )
     return ok
@@ -106,8 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         print("HOTSPOTS_SKIP_BROWSER=1 is set: no browser benchmark run", file=sys.stderr)
         return 1
     store = ensure_store(args.store, args.years)
-    span = store.query("SELECT min(date) AS lo, max(date) AS hi, count(*) AS n FROM incidents").iloc[0]
-    print(f"store {store.path}: {span['n']:,} incidents, {span['lo']:%Y-%m} to {span['hi']:%Y-%m}")
+    (first, last), total = date_range(store), int(counts(store, Filters())["n"].sum())
+    print(f"store {store.path}: {total:,} incidents, {first:%Y-%m} to {last:%Y-%m}")
     print(load_note())
     steps = change_sequence(store)
 

@@ -1,7 +1,7 @@
 """Clear Hold Build areas in packs: the register (candidates found in the data and designated areas), the
 areas overlapping a place, and an area as a place of its own.
 
-All of it comes from :mod:`geo.chb` - the register of :func:`geo.chb.build_register`, the same analysis,
+All of it comes from the register of :func:`briefing.register.build_register` - the same analysis,
 register rows and monitoring the Clear Hold Build page and the ``hotspots chb`` command show - computed
 once per batch of packs (it is a borough-wide analysis).
 
@@ -20,9 +20,9 @@ from shapely.geometry.base import BaseGeometry
 
 from briefing.model import AreaRow
 from briefing.places import Place, area_place
-from geo import chb
+from briefing.register import DesignatedStatus, Register
 from geo.boundaries import Wards, normalise_name
-from geo.chb import Register
+from geo.chb import cells_in
 
 
 def outlines(register: Register) -> dict[str, tuple[str, BaseGeometry]]:
@@ -39,7 +39,7 @@ def overlapping(register: Register, geometry: BaseGeometry) -> list[str]:
     ]
 
 
-def _monitoring_words(status: chb.DesignatedStatus) -> str:
+def _monitoring_words(status: DesignatedStatus) -> str:
     latest = status.monitoring.latest
     if latest is None:
         return "Not yet measurable: the data does not yet cover months before and after a phase start."
@@ -108,5 +108,5 @@ def register_place(register: Register, wards: Wards, area_id: str) -> Place:
     if register.analysis is None:
         raise ValueError("the store holds too little data for the Clear Hold Build analysis")
     grid = register.analysis.grid
-    cells = frozenset(int(c) for c in grid.cells[chb.cells_in(grid, shape)].astype(np.uint64).tolist())
+    cells = frozenset(int(c) for c in grid.cells[cells_in(grid, shape)].astype(np.uint64).tolist())
     return area_place(wards, status.designation.name, shape, cells, res)

@@ -54,6 +54,10 @@ class LayerSeries:
     layer: str = ""  # the layer id
 
 
+#: A month's tick label: the month with its year under it ("Jan" over "2025").
+MONTH_LABEL = "%b\n%Y"
+#: Narrowest gap between two month labels, in inches ("2025" at 7 pt is about a quarter of an inch wide).
+MIN_TICK_GAP_IN = 0.35
 #: Background of a month with no data loaded in a trend panel.
 NO_DATA_GREY = "#d4d4d4"
 #: A month withheld from a public chart so that another figure cannot be worked out: a hatched band.
@@ -148,7 +152,7 @@ def trend_charts(
             ax.axis("off")
         any_hidden = any_withheld = False
         for ax, s, title in zip(axes.ravel(), series, titles, strict=False):
-            small, withheld = _panel(ax, s, highlight, disclosure, wide=wide)
+            small, withheld = _panel(ax, s, highlight, disclosure, tick_step(panel_in, len(s.months)))
             any_hidden, any_withheld = any_hidden or small, any_withheld or withheld
             ax.set_title(title, loc="left", fontproperties=title_font)
         handles = [Patch(facecolor="#7f7f7f", label="Monthly count")]
@@ -187,6 +191,14 @@ def trend_charts(
         return _png(fig)
 
 
+def tick_step(panel_in: float, months: int) -> int:
+    """Months between labelled ticks (3, 6 or 12) in a panel ``panel_in`` inches wide showing ``months``
+    months: the fewest that leave :data:`MIN_TICK_GAP_IN` between labels, so that years never run into
+    each other in the ward profile's narrow panels."""
+    per_month = panel_in / max(months, 1)
+    return next((step for step in (3, 6) if step * per_month >= MIN_TICK_GAP_IN), 12)
+
+
 def wrap_to_width(text: str, font: FontProperties, width_pt: float) -> str:
     """``text`` broken at spaces into lines no wider than ``width_pt`` (a longer single word stays whole).
 
@@ -209,7 +221,7 @@ def _panel(
     s: LayerSeries,
     highlight: tuple[date, date] | None,
     disclosure: Disclosure,
-    wide: bool,
+    step: int,
 ) -> tuple[bool, bool]:
     """Draw one layer's panel (all but its title); whether some month was hidden as small, and whether
     one was withheld so that another cannot be worked out (drawn as a hatched band, no height at all)."""
@@ -244,16 +256,9 @@ def _panel(
     if disclosure.public:
         seasonal = np.where(seasonal < disclosure.threshold, np.nan, seasonal)
     ax.plot(x, seasonal, color="black", linestyle="--", linewidth=1)
-    ticks = [i for i, m in enumerate(s.months) if m.month in (1, 4, 7, 10)]
-    # the year only under the first tick (and, in wide panels, under Januaries): there is no room for it
-    # under every tick
-    ax.set_xticks(
-        ticks,
-        [
-            s.months[i].strftime("%b\n%Y" if n == 0 or (wide and s.months[i].month == 1) else "%b")
-            for n, i in enumerate(ticks)
-        ],
-    )
+    ticks = [i for i, m in enumerate(s.months) if (m.month - 1) % step == 0]
+    # every month label with its year ("Jan" alone leaves the reader guessing which January)
+    ax.set_xticks(ticks, [s.months[i].strftime(MONTH_LABEL) for i in ticks])
     ax.set_xlim(-0.7, len(s.months) - 0.3)
     ax.set_ylim(
         0, max(np.nanmax(np.append(shown, seasonal)), disclosure.threshold if hidden.any() else 1) * 1.15

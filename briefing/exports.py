@@ -19,6 +19,8 @@ import re
 
 import pandas as pd
 
+import config
+
 #: Text starting like this (after any spaces) is read as a formula by some spreadsheet program.
 _FORMULA_START = r"^(?:[\t\r]|\s*[=+\-@])"
 #: A plain decimal number, which a spreadsheet reads as that number whatever its sign.
@@ -66,3 +68,11 @@ def csv_bytes(table: pd.DataFrame) -> bytes:
     ``=1+1`` say, as a new cell.
     """
     return safe_table(table).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+def labelled(table: pd.DataFrame, synthetic: bool) -> pd.DataFrame:
+    """``table`` for export, with a first column ``data`` holding the synthetic-data label on every row
+    when it was built from synthetic data (a row copied elsewhere keeps its label)."""
+    if not synthetic:
+        return table
+    return table.assign(data=config.SYNTHETIC_LABEL)[["data", *table.columns]]

@@ -58,6 +58,9 @@ class Target:
     counts_casualties: bool
     baseline: str
     notes: str
+    #: a few words printed beside the measure's figure wherever it is shown (table row, PDF row), for a
+    #: figure that counts something other than the target's wording (e.g. a broader police.uk category)
+    caveat: str = ""
 
     @property
     def whole_layer(self) -> bool:
@@ -99,6 +102,7 @@ def parse_target(row: Mapping[str, str]) -> Target:
         counts_casualties="casualt" in measure.lower(),
         baseline=(row.get("baseline") or "").strip(),
         notes=(row.get("notes") or "").strip(),
+        caveat=(row.get("caveat") or "").strip(),
     )
 
 

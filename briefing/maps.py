@@ -15,10 +15,10 @@ is exact and hexagons look like hexagons (plain latitude/longitude would stretch
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import h3
 import matplotlib
 
 matplotlib.use("Agg")
@@ -28,13 +28,14 @@ import shapely  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.patches import Polygon as PolygonPatch  # noqa: E402
-from pyproj import Transformer  # noqa: E402
 from shapely.geometry.base import BaseGeometry  # noqa: E402
 
 import config  # noqa: E402
 from briefing.text import for_matplotlib  # noqa: E402
+from geo import crs  # noqa: E402
 from geo.boundaries import Wards  # noqa: E402
 from geo.gistar import CLASS_COLOURS, CLASS_LABELS, CONFIDENCE_BANDS  # noqa: E402
+from geo.hexgrid import cell_polygon  # noqa: E402
 
 DPI = 170
 FONT = "DejaVu Sans"
@@ -48,10 +49,15 @@ PIN_IN = 0.19
 #: how long a name is before it is drawn.
 LABEL_PT = 6.5
 LABEL_EM = 0.6
-#: Space under the map for the legend and for the attribution line, in inches.
+#: Space under the map for the legend and for the attribution line, in inches; a legend of more rows
+#: (a narrow map's single column) gets LEGEND_ROW_IN for each.
 LEGEND_IN = 0.5
+LEGEND_ROW_IN = 0.13
+#: Characters of the 5.5 pt attribution line that fit in an inch of map width.
+ATTRIBUTION_CHARS_PER_IN = 22
+GRID_COLOUR = "#c4c4c4"
+GRID_LABEL = "Hexagon (not a hot spot)"
 ATTRIBUTION_IN = 0.15
-_TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
 
 
 @dataclass(frozen=True)
@@ -68,11 +74,16 @@ class MapContent:
     #: (number, lat, lon) for suggested action-day locations
     action_days: Sequence[tuple[int, float, float]] = ()
     title: str = ""
+    #: False for a map that never draws hot cells (the action-day list's): its legend leaves them out
+    hotspot_legend: bool = True
+    #: every H3 cell (as int) of the place, outlined faintly under the hot cells (the ward profile's map):
+    #: the reader sees the grid the hot spots were picked from, and that the rest of it was not hot
+    grid_cells: Sequence[int] = ()
 
 
 def to_bng(geom: BaseGeometry) -> BaseGeometry:
     """Reproject a lon/lat geometry to British National Grid metres."""
-    return shapely.transform(geom, lambda xy: np.column_stack(_TO_BNG.transform(xy[:, 0], xy[:, 1])))
+    return crs.reproject(geom, crs.WGS84, crs.BNG)
 
 
 def _polygons(geom: BaseGeometry) -> list[np.ndarray]:
@@ -84,11 +95,6 @@ def _polygons(geom: BaseGeometry) -> list[np.ndarray]:
 def _draw(ax: plt.Axes, geom: BaseGeometry, **style) -> None:
     for ring in _polygons(geom):
         ax.add_patch(PolygonPatch(ring, closed=True, **style))
-
-
-def cell_polygon(cell: int) -> BaseGeometry:
-    """An H3 cell as a shapely polygon in lon/lat."""
-    return shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(h3.int_to_str(int(cell)))])
 
 
 def nice_scale_length(span_m: float) -> float:
@@ -165,13 +171,36 @@ def merge_pins(points: Sequence[tuple[int, float, float]], within_m: float) -> l
     placed join it, so its label lists every number ("4, 7") instead of one number hiding another."""
     pins: list[tuple[list[int], float, float]] = []
     for number, lat, lon in sorted(points):
-        x, y = _TO_BNG.transform(lon, lat)
+        x, y = (float(v) for v in crs.to_bng(lon, lat))
         near = next((p for p in pins if np.hypot(p[1] - x, p[2] - y) < within_m), None)
         if near is None:
             pins.append(([number], x, y))
         else:
             near[0].append(number)
     return [(", ".join(str(n) for n in numbers), x, y) for numbers, x, y in pins]
+
+
+def crowded_bounds(
+    content: MapContent, *, width_in: float, height_in: float
+) -> tuple[float, float, float, float] | None:
+    """BNG bounds, padded by two pin widths, of the action-day locations that would share a pin
+    (:func:`merge_pins`) on the whole-place map of this size with its legend; None when every number
+    gets a pin of its own.
+
+    Why: a printed list whose map reads "1, 4, 10" at the town centre sends the reader to the table to
+    find which is which; a second, enlarged map of just those places gives each its own number.
+    """
+    below_in = LEGEND_IN + ATTRIBUTION_IN
+    bounds = _frame(to_bng(content.place).bounds, (height_in - below_in) / width_in)
+    pin_m = PIN_IN * (bounds[2] - bounds[0]) / (0.99 * width_in)
+    labels = [label for label, _, _ in merge_pins(content.action_days, pin_m)]
+    shared = {int(n) for label in labels if "," in label for n in label.split(", ")}
+    if not shared:
+        return None
+    points = [crs.to_bng(lon, lat) for number, lat, lon in content.action_days if number in shared]
+    xs, ys = [float(x) for x, _ in points], [float(y) for _, y in points]
+    pad = 2 * pin_m
+    return min(xs) - pad, min(ys) - pad, max(xs) + pad, max(ys) + pad
 
 
 def _label_point(area: BaseGeometry, busy: Sequence[BaseGeometry], half_width: float) -> BaseGeometry:
@@ -186,9 +215,13 @@ def _label_point(area: BaseGeometry, busy: Sequence[BaseGeometry], half_width: f
     return (clear if not clear.is_empty else area).representative_point()
 
 
-def _legend(ax: plt.Axes, content: MapContent, enlarged: bool) -> None:
-    # hot-spot fills as on the app's maps (geo.gistar.CLASS_COLOURS), most confident first
-    handles = [Patch(facecolor=CLASS_COLOURS[c], label=CLASS_LABELS[c]) for c, _, _ in CONFIDENCE_BANDS]
+def _legend_handles(content: MapContent, enlarged: bool) -> list:
+    # hot-spot fills as on the app's maps (geo.gistar.CLASS_COLOURS), most confident first; only on a map
+    # that can draw hot cells (a pack's), not on one of action-day locations alone
+    handles = [
+        Patch(facecolor=CLASS_COLOURS[c], label=CLASS_LABELS[c])
+        for c, _, _ in (CONFIDENCE_BANDS if content.hotspot_legend else ())
+    ]
     handles.append(
         Line2D(
             [], [], color="#1a1a1a", linewidth=1.8, label=for_matplotlib(content.title or "This place", 60)
@@ -214,9 +247,21 @@ def _legend(ax: plt.Axes, content: MapContent, enlarged: bool) -> None:
         handles.append(
             Patch(facecolor="none", edgecolor=ENLARGED_COLOUR, linestyle=":", label=ENLARGED_LABEL)
         )
-    # below the map, never over it: a legend box in a corner hides whatever lies there
+    if content.grid_cells:
+        handles.append(Patch(facecolor="white", edgecolor=GRID_COLOUR, label=GRID_LABEL))
+    return handles
+
+
+def _legend(ax: plt.Axes, handles: list, columns: int, bottom: float) -> None:
+    # below the map, never over it: a legend box in a corner hides whatever lies there; ``bottom`` (a
+    # share of the figure's height) keeps it above the attribution
     ax.figure.legend(
-        handles=handles, loc="lower center", ncol=3, fontsize=6.5, frameon=False, bbox_to_anchor=(0.5, 0.03)
+        handles=handles,
+        loc="lower center",
+        ncol=columns,
+        fontsize=6.5,
+        frameon=False,
+        bbox_to_anchor=(0.5, bottom),
     )
 
 
@@ -259,17 +304,25 @@ def place_map(
     bounds: tuple[float, float, float, float] | None = None,
     legend: bool = True,
     enlarged: tuple[float, float, float, float] | None = None,
+    legend_columns: int = 3,
 ) -> bytes:
     """Render the map to PNG bytes (see the module docstring for what is drawn).
 
     ``bounds`` (British National Grid metres) zooms to part of the place; by default the whole place.
     A zoomed detail map printed under the overview can leave out the legend (``legend=False``).
     ``enlarged`` (BNG metres) is the part a second map shows enlarged: it is outlined here, and the
-    action-day pins inside it are drawn on that map only.
+    action-day pins inside it are drawn on that map only. A narrow map (the ward profile's, beside its
+    tables) lists its legend in fewer ``legend_columns``, and leaves room under the map for the rows.
     """
     wards = content.wards
     place = to_bng(content.place)
-    below_in = (LEGEND_IN if legend else 0.0) + ATTRIBUTION_IN
+    handles = _legend_handles(content, enlarged is not None) if legend else []
+    rows = -(-len(handles) // legend_columns)
+    # the attribution wrapped to the map's width (a narrow map needs two or three lines)
+    attribution = textwrap.fill(config.BOUNDARY_ATTRIBUTION, int(width_in * ATTRIBUTION_CHARS_PER_IN))
+    below_in = (max(LEGEND_IN, rows * LEGEND_ROW_IN + 0.08) if legend else 0.0) + ATTRIBUTION_IN * (
+        attribution.count("\n") + 1
+    )
     bounds = _frame(bounds or place.bounds, (height_in - below_in) / width_in)
     frame = shapely.box(*bounds)
     # ward names go inside a slightly smaller frame, so no label is cut by the map edge
@@ -328,6 +381,9 @@ def place_map(
                         "alpha": 0.7,
                     },
                 )
+        if content.grid_cells:  # one reprojection for the whole grid
+            grid = to_bng(shapely.MultiPolygon([cell_polygon(c) for c in content.grid_cells]))
+            _draw(ax, grid, facecolor="none", edgecolor=GRID_COLOUR, linewidth=0.3, zorder=1.5)
         for hexagon, code in hexagons:
             _draw(
                 ax,
@@ -390,10 +446,8 @@ def place_map(
         _north_arrow(ax, bounds)
 
         if legend:
-            _legend(ax, content, enlarged is not None)
-        fig.text(
-            0.01, 0.005, config.BOUNDARY_ATTRIBUTION, fontsize=5.5, color="#595959", ha="left", va="bottom"
-        )
+            _legend(ax, handles, legend_columns, 0.03 + ATTRIBUTION_IN * attribution.count("\n") / height_in)
+        fig.text(0.01, 0.005, attribution, fontsize=5.5, color="#595959", ha="left", va="bottom")
         fig.subplots_adjust(left=0.005, right=0.995, top=0.995, bottom=below_in / height_in)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=DPI, facecolor="white")

@@ -107,6 +107,11 @@ class CategoryRow:
     previous: int | None
 
 
+#: The ward profile's map on the page (width, height in mm): the right-hand column beside the top-categories
+#: and hotspot tables, so the profile still fits one page.
+PROFILE_MAP_MM = (64.0, 88.0)
+
+
 @dataclass(frozen=True)
 class WardProfile:
     """Everything on the one-page ward profile for councillors."""
@@ -121,6 +126,8 @@ class WardProfile:
     people: tuple[Population | None, Population | None, Population | None]  # ward, district, Kirklees
     categories: tuple[CategoryRow, ...]
     trend_png: bytes
+    #: the ward's boundary, its hexagons, its hot spots and Clear Hold Build areas (briefing.maps)
+    map_png: bytes
     hotspots: Section
     areas: Section
     #: what the trend chart draws (public: with the counts it withholds), for reading back in tests

@@ -2,8 +2,8 @@
 for a quarter, for partners or the public; and all of them at once as a ZIP.
 
 Every number comes from the functions the app's pages use - :mod:`briefing.headlines` on
-:func:`store.queries.counts`, :func:`geo.hotspots.hotspots_from_store` for hotspots and trend classes,
-:func:`geo.action_days.plan` for action-day locations, :mod:`geo.chb` / :mod:`geo.monitoring` for Clear Hold
+:func:`store.queries.counts`, :func:`briefing.analyses.hotspots_from_store` for hotspots and trend classes,
+:func:`briefing.analyses.plan` for action-day locations, :mod:`geo.chb` / :mod:`geo.monitoring` for Clear Hold
 Build - so a pack agrees with the app for the same place and months. This module only chooses the
 inputs (the place, the quarter, the settings in ``data/briefing.toml``) and collects the results into a
 :class:`briefing.model.Pack`.
@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 import config
-from briefing import public
+from briefing import analyses, public, reads
 from briefing.areas import area_rows, find_area, outlines, overlapping, register_place
 from briefing.baselines import measure_baselines
 from briefing.charts import LayerSeries, chart_window, layer_series, trend_charts
@@ -33,31 +33,31 @@ from briefing.model import ActionDayRow, HotspotRow, Pack, Section
 from briefing.pdf import render_pack
 from briefing.periods import Quarter, quarters_with_data
 from briefing.places import Place, district_place, tally_monthly, ward_place
+from briefing.register import Register, build_register
 from briefing.settings import briefing_settings, caveats, public_threshold
 from briefing.sources import LayerSource, coverage_of, earliest_month, latest_month, layer_sources
 from briefing.suppression import Audience, Disclosure
 from geo import action_days, chb
 from geo.boundaries import Wards
 from geo.coverage import Coverage
-from geo.grid import study_grid
+from geo.grid import StudyGrid
 from geo.harm import default_weights
-from geo.hotspots import hotspots_from_store
 from geo.measurable import combinable, loaded_categories
 from geo.rates import Period, Population
-from layers.ingest import current_wards
-from layers.population import ward_populations
 from store import Store
 from store.queries import Filters, categories
 
 
 @dataclass(frozen=True, eq=False)
 class PackContext:
-    """What every pack from one store shares, read once per batch: boundaries, populations, sources."""
+    """What every pack from one store shares, read once per batch: boundaries, populations, sources, and
+    the study grid of every district and ward (and the borough) at the packs' resolution."""
 
     store: Store
     wards: Wards
     populations: dict[str, Population]
     sources: dict[str, LayerSource]
+    grids: dict[tuple[int, str | None, str | None], StudyGrid] = field(default_factory=dict)
 
     @classmethod
     def load(cls, store: Store) -> PackContext:
@@ -71,7 +71,19 @@ class PackContext:
                 raise ValueError(
                     f"the store at {store.path} holds no incidents, so there is nothing to report"
                 )
-            return cls(store, current_wards(store), ward_populations(store), sources)
+            context = cls(store, reads.current_wards(store), reads.ward_populations(store), sources)
+            res = config.settings()["map"]["local_resolution"]
+            areas = [(None, None), *((d, None) for d in context.wards.district_names)]
+            for district, ward in [*areas, *((None, c) for c in context.wards.codes)]:
+                context.grid(res, district=district, ward=ward)  # read now, on this connection
+            return context
+
+    def grid(self, res: int, *, district: str | None = None, ward: str | None = None) -> StudyGrid:
+        """The study grid of the borough, a district or a ward (code), as stored; kept for the batch."""
+        key = (res, district, ward)
+        if key not in self.grids:
+            self.grids[key] = reads.study_grid(self.store, self.wards, res, district=district, ward=ward)
+        return self.grids[key]
 
     @cached_property
     def baselines(self) -> dict[str, str]:
@@ -111,9 +123,11 @@ class PackContext:
         return self._releases[quarter.code]
 
     @cached_property
-    def register(self) -> chb.Register:
+    def register(self) -> Register:
         """The Clear Hold Build register, computed on first use and shared by every pack of the batch."""
-        return chb.build_register(self.store, self.wards, chb.load_settings())
+        settings = chb.load_settings()
+        grid = self.grid(settings.resolution)
+        return build_register(self.store, self.wards, settings, grid)
 
     @property
     def latest_month(self) -> date:
@@ -203,10 +217,10 @@ def hotspot_section(
     first, last = _months(period)
     layer_ids, left_out = combined_layers(ctx)
     # the Hotspots page's own path, with all layers on, "Harm-weighted" and the monthly trend
-    result = hotspots_from_store(
+    result = analyses.hotspots_from_store(
         ctx.store,
         Filters(layers=layer_ids, district=place.district, ward=place.ward),
-        study_grid(ctx.wards, res, district=place.district, ward=place.ward),
+        ctx.grid(res, district=place.district, ward=place.ward),
         first=first,
         last=last,
         k=k,
@@ -273,11 +287,11 @@ def _preset_locations(
     n: int,
 ) -> tuple[Sequence[action_days.Location], str]:
     """The picker's locations for one preset, and its "too few incidents" sentence ('' when enough):
-    :func:`geo.action_days.plan` for a district or ward; for an area (a set of cells) the same steps,
-    :func:`~geo.action_days.weighted_incidents`, the minimum and :func:`~geo.action_days.pick`, on the
+    :func:`briefing.analyses.plan` for a district or ward; for an area (a set of cells) the same steps,
+    :func:`~briefing.analyses.weighted_incidents`, the minimum and :func:`~geo.action_days.pick`, on the
     incidents in the area's cells."""
     if place.cells is None:
-        result = action_days.plan(
+        result = analyses.plan(
             ctx.store,
             ctx.wards,
             weights=preset.weights,
@@ -291,7 +305,7 @@ def _preset_locations(
         )
         return result.locations, result.too_few
     checked = action_days.check_weights(preset.weights, loaded_categories(categories(ctx.store)))
-    incidents = action_days.weighted_incidents(
+    incidents = analyses.weighted_incidents(
         ctx.store, checked.weights, period=period, resolution=place.cell_res, district=place.district
     )
     inside = incidents[incidents["cell"].isin(place.cells)]

@@ -30,7 +30,7 @@ from fpdf.enums import TableBordersLayout, XPos, YPos
 from fpdf.fonts import FontFace
 
 import config
-from briefing.model import SECTION_HEADINGS, Pack, Section, WardProfile
+from briefing.model import PROFILE_MAP_MM, SECTION_HEADINGS, Pack, Section, WardProfile
 from briefing.settings import briefing_settings
 from briefing.sources import LayerSource
 from briefing.tables import (
@@ -46,6 +46,7 @@ from briefing.tables import (
     trend_key,
 )
 from briefing.text import clip
+from geo.monitoring import WDQ_MEANING
 from geo.rates import NBSP, Change, Period, combined_basis, rate_unit, residents_text
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -173,8 +174,9 @@ class BriefingPDF(FPDF):
         self.set_font(FAMILY, "", size)
         self.set_draw_color(*NAVY)  # the rules between rows; never a colour left over from a box above
         with self.table(
-            col_widths=tuple(widths),
-            width=PAGE_WIDTH,
+            col_widths=tuple(widths),  # relative: scaled to the width between the margins
+            width=self.epw,
+            align="LEFT",  # from the left margin (a table beside the ward profile's map is narrower)
             text_align=tuple(align) if align else "LEFT",
             line_height=size * 0.52,
             padding=padding,
@@ -443,6 +445,8 @@ def _areas(pdf: BriefingPDF, pack: Pack, heading: str) -> None:
     rows = [area_cells(r, pack.disclosure) for r in pack.areas.rows]
     pdf.grid(AREA_COLUMNS, rows, (26, 17, 22, 13, 17, 14, 14, 20, 37), size=7)
     pdf.para(trend_key(r.trend for r in pack.areas.rows), size=7.5, colour=GREY)
+    if any(r.kind == "Designated" for r in pack.areas.rows):  # their readings quote the quotient
+        pdf.para(WDQ_MEANING, size=7.5, colour=GREY)
 
 
 def _action_days(pdf: BriefingPDF, pack: Pack, heading: str) -> None:
@@ -544,6 +548,11 @@ def render_ward_profile(profile: WardProfile) -> bytes:
     pdf.para("Month by month", size=10, style="B", colour=NAVY)
     pdf.image_png(profile.trend_png)
 
+    # the map in a right-hand column beside the next two tables, which narrow to the left of it
+    top = pdf.get_y()
+    map_width, map_height = PROFILE_MAP_MM
+    pdf.image(profile.map_png, x=pdf.w - pdf.r_margin - map_width, y=top, w=map_width)
+    pdf.set_right_margin(pdf.r_margin + map_width + 4)
     pdf.para("Most frequent in the ward", size=10, style="B", colour=NAVY)
     pdf.grid(
         ["Category", "Last 12 months", "12 months before", "Change"],
@@ -556,13 +565,14 @@ def render_ward_profile(profile: WardProfile) -> bytes:
             ]
             for c in profile.categories
         ],
-        (80, 30, 30, 40),
+        (51, 13, 14, 34),  # a category and a change on one line each, beside the map
         align=("LEFT", "RIGHT", "RIGHT", "LEFT"),
-        size=7.5,
+        size=7,
         padding=PROFILE_PADDING,
     )
 
     pdf.para("Hotspots in the ward", size=10, style="B", colour=NAVY)
+    key = ""  # what the table's words mean: full width under the map, where it takes fewer lines
     if _section_note(pdf, profile.hotspots, "No significant hotspots in the ward over these months."):
         pdf.grid(
             ["#", "Location", "Incidents", "Confidence", "Trend"],
@@ -576,17 +586,18 @@ def render_ward_profile(profile: WardProfile) -> bytes:
                 ]
                 for h in profile.hotspots.rows
             ],
-            (8, 72, 22, 38, 40),
+            (6, 36, 16, 24, 30),
             size=7.5,
             padding=PROFILE_PADDING,
         )
         trends = trend_key(h.trend for h in profile.hotspots.rows)
-        pdf.para(
-            "Hexagons with a significant concentration of incidents (all layers, harm-weighted), hottest "
-            f"first; a busy street can hold several. {trends}",
-            size=7,
-            colour=GREY,
+        key = (
+            "Hotspots: hexagons with a significant concentration of incidents (all layers, harm-weighted), "
+            f"hottest first; a busy street can hold several. {trends}"
         )
+    pdf.set_right_margin(pdf.l_margin)
+    pdf.set_y(max(pdf.get_y(), top + map_height + 1))
+    pdf.para(key, size=7, colour=GREY)
     pdf.para("Clear Hold Build areas", size=10, style="B", colour=NAVY)
     if _section_note(pdf, profile.areas, "No Clear Hold Build area overlaps the ward."):
         for a in profile.areas.rows:

@@ -160,22 +160,10 @@ def tally_monthly(
     return _restrict(q.monthly(store, filters, (place.cell_column, *by)), place, ("month", *by))
 
 
-def casualty_counts(store: Store, filters: Filters, by: tuple[str, ...]) -> pd.DataFrame:
-    """Casualties (the ``casualties`` column, filled for KSI collisions) grouped by ``by``: columns ``n``
-    (people) and ``known`` (rows with a casualty figure; 0 means none were loaded)."""
-    where, params = filters.where()
-    keys = ", ".join(by)
-    return store.query(
-        f"SELECT {keys}, coalesce(sum(casualties), 0) AS n, count(casualties) AS known "
-        f"FROM incidents WHERE {where} GROUP BY {keys}",
-        params,
-    )
-
-
 def casualties(store: Store, place: Place, filters: Filters) -> int | None:
     """Casualties in the place; None when no casualty figures are loaded for the filtered rows (a
     collision count is not a casualty count)."""
-    frame = casualty_counts(store, filters, (place.cell_column,))
+    frame = q.casualty_counts(store, filters, (place.cell_column,))
     if place.cells is not None:
         frame = frame[frame[place.cell_column].isin(place.cells)]
     if frame.empty:

@@ -29,7 +29,6 @@ import pandas as pd
 import config
 from briefing.headlines import Rag, Target, counted_rows, direction, rag, target_for_period, targets
 from briefing.periods import trailing_months
-from briefing.places import casualty_counts
 from briefing.settings import briefing_settings
 from briefing.sources import LayerSource
 from geo.boundaries import Wards
@@ -37,7 +36,7 @@ from geo.disclosure import Table, protect
 from geo.measurable import loaded_categories, not_measured
 from geo.rates import Period, Population, add_months, months_between, not_comparable, rate_per_1000
 from store import Store
-from store.queries import Filters, categories, monthly
+from store.queries import Filters, casualty_counts, categories, monthly
 
 Level = Literal["Kirklees", "district", "ward"]
 SPARK_MONTHS = 24

@@ -1,4 +1,5 @@
-"""Reads ``data/briefing.toml``: RAG margin, direction tolerance, pack sizes and the caveat notes.
+"""The briefing choices of ``data/briefing.toml`` (parsed by :func:`config.briefing`): RAG margin,
+direction tolerance, pack sizes and the caveat notes.
 
 Kept in a data file (like every other threshold in the project) so the partnership can change how
 strict the RAG rating is, or reword a caveat, without touching code.
@@ -6,16 +7,12 @@ strict the RAG rating is, or reword a caveat, without touching code.
 
 from __future__ import annotations
 
-import tomllib
-from functools import cache
-
 import config
 
 
-@cache
 def briefing_settings() -> dict:
-    with open(config.DATA_DIR / "briefing.toml", "rb") as f:
-        return tomllib.load(f)
+    """The whole of ``data/briefing.toml``."""
+    return config.briefing()
 
 
 def public_threshold() -> int:

@@ -41,10 +41,14 @@ def headline_columns(population: Population | None) -> list[str]:
 
 
 def headline_cells(row: HeadlineRow, disclosure: Disclosure) -> list[str]:
-    """One headline row as text, in :data:`HEADLINE_COLUMNS` order."""
+    """One headline row as text, in :data:`HEADLINE_COLUMNS` order. A measure's caveat (``caveat`` in
+    ``data/targets.csv``) goes under its name in the same cell, so it is read with the figure it qualifies
+    rather than found in the notes at the end."""
     label = f"↳ {row.label}" if row.is_measure else row.label
     if row.unit == "casualties":
         label += " (people)"
+    if row.measure is not None and row.measure.caveat:
+        label += f"\n({row.measure.caveat})"  # brackets: read as one line where a table joins the lines
     if row.not_measured:  # what it needs is printed under the table (see not_measured_notes)
         return [label, NOT_MEASURED, "–", "–", "–", "", disclosure.figure(row.target, None), ""]
     # a "down N a year" target is last year's figure minus N: it is hidden with last year's figure too

@@ -14,10 +14,12 @@ from dataclasses import replace
 from datetime import date
 
 import config
-from briefing.model import CategoryRow, RateRow, WardProfile
+from briefing.areas import outlines
+from briefing.maps import MapContent, place_map
+from briefing.model import PROFILE_MAP_MM, CategoryRow, RateRow, WardProfile
 from briefing.packs import PackContext, area_section, chart_png, chart_series, hotspot_section, listed_areas
 from briefing.periods import trailing_months
-from briefing.places import district_place, tally, ward_place
+from briefing.places import Place, district_place, tally, ward_place
 from briefing.public import protect_areas, protect_profile
 from briefing.settings import public_threshold
 from briefing.suppression import Audience, Disclosure
@@ -26,8 +28,26 @@ from store import queries as q
 from store.queries import Filters
 
 #: Rows in the top-categories and hotspot tables (one page must hold everything).
-TOP_CATEGORIES = 8
+TOP_CATEGORIES = 7
 TOP_HOTSPOTS = 5
+
+
+def ward_map(ctx: PackContext, place: Place, hot_cells: list[tuple[int, int]], area_ids: list[str]) -> bytes:
+    """The ward's boundary over its neighbours, every hexagon of it, its hot spots (those the profile may
+    show) and the Clear Hold Build areas it lists: narrow, to sit beside the profile's tables."""
+    res = config.settings()["map"]["local_resolution"]
+    grid = ctx.grid(res, ward=place.ward)
+    content = MapContent(
+        place=place.geometry,
+        wards=ctx.wards,
+        place_wards=place.ward_codes,
+        hot_cells=hot_cells,
+        areas=[outlines(ctx.register)[i] for i in area_ids],
+        title=place.name,
+        grid_cells=tuple(int(c) for c in grid.cells),
+    )
+    width_mm, height_mm = PROFILE_MAP_MM
+    return place_map(content, width_in=width_mm / 25.4, height_in=height_mm / 25.4, legend_columns=1)
 
 
 def build_ward_profile(ctx: PackContext, ward: str, audience: Audience, produced: date) -> WardProfile:
@@ -83,10 +103,11 @@ def build_ward_profile(ctx: PackContext, ward: str, audience: Audience, produced
         for r in top.itertuples(index=False)
     )
 
-    hotspots, _, _ = hotspot_section(ctx, place, period, disclosure)
+    hotspots, hot_cells, _ = hotspot_section(ctx, place, period, disclosure)
     hotspots = replace(hotspots, rows=hotspots.rows[:TOP_HOTSPOTS])
     series = tuple(chart_series(ctx, place, period, 12))
-    areas = area_section(ctx, place, listed_areas(ctx, place, disclosure), disclosure)
+    area_ids = listed_areas(ctx, place, disclosure)
+    areas = area_section(ctx, place, area_ids, disclosure)
     if disclosure.public:
         # also withhold what the sums the profile prints would give away (briefing.public)
         areas = protect_areas(areas, disclosure.threshold)
@@ -104,8 +125,9 @@ def build_ward_profile(ctx: PackContext, ward: str, audience: Audience, produced
         rates=rates,
         people=people,
         categories=categories,
-        trend_png=chart_png(series, period, disclosure, highlight=False, cols=5, panel_height_in=1.35),
+        trend_png=chart_png(series, period, disclosure, highlight=False, cols=5, panel_height_in=1.2),
         trend_series=series,
+        map_png=ward_map(ctx, place, hot_cells, area_ids),
         hotspots=hotspots,
         areas=areas,
     )

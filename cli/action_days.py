@@ -6,9 +6,10 @@ import argparse
 from datetime import date
 
 import config
+from briefing.analyses import plan
 from briefing.places import find_ward
 from cli.common import add_command, existing_store, print_json
-from geo.action_days import ActionPlan, describe_weights, layer_weights, load_presets, plan
+from geo.action_days import ActionPlan, describe_weights, layer_weights, load_presets
 from geo.coverage import Coverage
 from geo.rates import Period, add_months, month_start
 from layers.ingest import current_wards
@@ -76,6 +77,7 @@ def plan_record(result: ActionPlan, *, synthetic: bool) -> dict:
         "not_measured": list(result.unmeasured),
         "layers_left_out": list(result.left_out),
         "too_few_incidents": result.too_few or None,
+        "incidents_counted": result.counted,
         "locations": [
             {
                 "rank": loc.rank,
@@ -131,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
         print(config.SYNTHETIC_LABEL)
     counted = describe_weights(result.weights)
     print(f"Action-day locations in {result.area_name}, {period.label}; {name}: {counted}")
+    print(f"  {result.basis}")
     for note in (*result.unmeasured, *result.left_out):
         print(f"  ({note})")
     for loc in result.locations:

@@ -6,8 +6,10 @@ import argparse
 import math
 
 import config
+from briefing.reads import study_grid
+from briefing.register import DesignatedStatus, build_register
 from cli.common import add_command, existing_store, print_json
-from geo.chb import Candidate, DesignatedStatus, build_register, load_settings
+from geo.chb import Candidate, load_settings
 from geo.monitoring import PhaseComparison, RateRatio
 from geo.trends import MIN_SLICES
 from layers.ingest import current_wards
@@ -113,7 +115,8 @@ def designated_record(d: DesignatedStatus) -> dict:
 def run(args: argparse.Namespace) -> int:
     store = existing_store(args)
     settings = load_settings()
-    result = build_register(store, current_wards(store), settings)
+    wards = current_wards(store)
+    result = build_register(store, wards, settings, study_grid(store, wards, settings.resolution))
     analysis = result.analysis
     payload = {
         "store": str(store.path),

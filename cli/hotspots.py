@@ -13,15 +13,16 @@ from pathlib import Path
 import pandas as pd
 
 import config
+from briefing.analyses import hotspots_from_store
 from briefing.places import find_ward
+from briefing.reads import study_grid
 from cli.common import add_command, existing_store, print_json
 from geo.boundaries import Wards
 from geo.coverage import Coverage
 from geo.gistar import CLASS_LABELS
-from geo.grid import study_grid
 from geo.harm import default_weights
 from geo.hexgrid import RESOLUTIONS
-from geo.hotspots import HotspotResult, default_window, export_records, hotspots_from_store, to_geojson
+from geo.hotspots import HotspotResult, default_window, export_records, to_geojson
 from geo.measurable import combinable
 from geo.rates import Period
 from geo.trends import DEFAULT_SLICES, MIN_SLICES
@@ -126,7 +127,7 @@ def compute(store: Store, args: argparse.Namespace) -> tuple[HotspotResult, Filt
         raise ValueError("--k must be 0 or more")
     local = args.district is not None or args.ward is not None
     res = args.res or config.settings()["map"]["local_resolution" if local else "borough_resolution"]
-    grid = study_grid(wards, res, district=filters.district, ward=filters.ward)
+    grid = study_grid(store, wards, res, district=filters.district, ward=filters.ward)
     result = hotspots_from_store(
         store,
         filters,
@@ -181,7 +182,7 @@ def run(args: argparse.Namespace) -> int:
     meta = metadata(store, result, filters, left_out)
     if args.geojson:
         Path(args.geojson).write_text(
-            json.dumps(to_geojson(result.table, result.grid, metadata=meta), ensure_ascii=False),
+            json.dumps(to_geojson(result.table, metadata=meta), ensure_ascii=False),
             encoding="utf-8",
         )
     if args.json:

@@ -18,8 +18,12 @@ import config
 from cli.common import add_command, existing_store, print_json
 from layers.importer import SOURCES, import_api_month, run_import, undo
 from layers.readers import Upload
-from layers.report import REASON_HELP, ImportReport
+from layers.report import REASON_HELP, ImportReport, row_ranges
 from store import Store
+
+#: Runs of row numbers listed per reason in ``--json``: enough to find the pattern, few enough that a force
+#: file's report stays small (the set-aside CSV from the app lists every row).
+JSON_RANGES_PER_REASON = 100
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -102,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
                 "store": str(store.path),
                 "imported": imported,
                 "rows_added": sum(r.added or 0 for r in reports),
-                "reports": [r.to_dict() for r in reports],
+                "reports": [r.to_dict(max_ranges=JSON_RANGES_PER_REASON) for r in reports],
             }
         )
     else:
@@ -119,7 +123,9 @@ def print_report(report: ImportReport) -> None:
     if report.import_id:
         print(f"  import id {report.import_id} (undo with `hotspots undo {report.import_id}`)")
     for reason, rows in report.set_aside.items():
-        listed = ", ".join(str(r) for r in rows[:10]) + (", ..." if len(rows) > 10 else "")
+        runs = row_ranges(rows)
+        shown = [f"{a:,}" if a == b else f"{a:,}-{b:,}" for a, b in runs[:10]]
+        listed = "; ".join(shown) + ("; ..." if len(runs) > 10 else "")
         print(f"  set aside {len(rows):,} x {reason} ({REASON_HELP.get(reason, '')}): rows {listed}")
     for note in report.notes:
         print(f"  note: {note}")

@@ -9,6 +9,7 @@ layer by name.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -73,6 +74,23 @@ class LayerSpec:
     needs: str = ""
     #: another layer holding the same reports from another source: the two are never added together
     same_reports_as: str | None = None
+    #: the importer that fills the layer (see :data:`FEEDS`); None for a layer no importer writes
+    fed_by: str | None = None
+
+
+#: The importers that fill a layer, as ``fed_by`` in ``data/layers.toml`` names them.
+FEEDS = ("police-crime", "police-asb", "council-asb", "fly-tipping", "fires", "stats19")
+
+
+def layer_fed_by(feed: str) -> str:
+    """The id of the layer the importer ``feed`` (one of :data:`FEEDS`) writes, from ``data/layers.toml``:
+    parsers ask here, so renaming a layer is a change to the data file only."""
+    found = [lid for lid, spec in layers().items() if spec.fed_by == feed]
+    if not found:
+        raise ValueError(
+            f"{DATA_DIR / 'layers.toml'}: no layer has fed_by = {feed!r}, so its import has nowhere to go"
+        )
+    return found[0]
 
 
 @cache
@@ -89,9 +107,17 @@ def layers() -> dict[str, LayerSpec]:
             categories={k: float(v) for k, v in spec.get("categories", {}).items()},
             needs=spec.get("needs", ""),
             same_reports_as=spec.get("same_reports_as"),
+            fed_by=spec.get("fed_by"),
         )
         for lid, spec in raw.items()
     }
+    fed = [spec.fed_by for spec in specs.values() if spec.fed_by is not None]
+    wrong = sorted({f for f in fed if f not in FEEDS} | {f for f in fed if fed.count(f) > 1})
+    if wrong:
+        raise ValueError(
+            f"{DATA_DIR / 'layers.toml'}: fed_by must name each of {', '.join(FEEDS)} at most once, "
+            f"not {', '.join(wrong)}"
+        )
     for spec in specs.values():
         if spec.same_reports_as is not None and spec.same_reports_as not in specs.keys() - {spec.id}:
             raise ValueError(
@@ -179,6 +205,45 @@ def max_outside_percent() -> float:
     return _setting_number("boundaries", "max_outside_percent", 0, 100)
 
 
+@cache
+def default_wards_geojson() -> dict:
+    """The shipped ward boundaries (``DEFAULT_WARDS_FILE``) as parsed GeoJSON, read once per process."""
+    with open(DEFAULT_WARDS_FILE, encoding="utf-8") as f:
+        return json.load(f)
+
+
+#: Clear Hold Build rules and monitoring choices.
+CHB_FILE = DATA_DIR / "chb.toml"
+
+
+@cache
+def chb() -> dict:
+    """``data/chb.toml`` as written (:func:`geo.chb.load_settings` checks it and gives it types)."""
+    with open(CHB_FILE, "rb") as f:
+        return tomllib.load(f)
+
+
+@cache
+def action_presets() -> dict:
+    """``data/action_presets.toml`` as written (:func:`geo.action_days.load_presets` gives it types)."""
+    with open(DATA_DIR / "action_presets.toml", "rb") as f:
+        return tomllib.load(f)
+
+
+@cache
+def briefing() -> dict:
+    """``data/briefing.toml``: RAG margin, direction tolerance, pack sizes and the caveat notes."""
+    with open(DATA_DIR / "briefing.toml", "rb") as f:
+        return tomllib.load(f)
+
+
+@cache
+def demo_profile() -> dict:
+    """``data/demo_profile.toml``: the shape of the synthetic demo (volumes, seasons, the planted cluster)."""
+    with open(DATA_DIR / "demo_profile.toml", "rb") as f:
+        return tomllib.load(f)
+
+
 def _read_csv(name: str) -> list[dict[str, str]]:
     with open(DATA_DIR / name, newline="", encoding="utf-8-sig") as f:
         return list(csv.DictReader(f))
@@ -239,3 +304,41 @@ def access() -> AccessSettings:
         analysts=emails("analysts"),
         partners=emails("partners"),
     )
+
+
+#: Kinds of place in ``data/places.csv``, largest first: the map labels towns at every zoom and smaller
+#: places only once zoomed in, so the labels never crowd the borough view.
+PLACE_KINDS = ("town", "village", "suburb")
+
+
+@dataclass(frozen=True)
+class Place:
+    """A named town, village or suburb from the gazetteer ``data/places.csv``: a label and a search target."""
+
+    name: str
+    lat: float
+    lon: float
+    kind: str
+
+
+@cache
+def places() -> tuple[Place, ...]:
+    """The gazetteer, checked: a wrong row is a ValueError naming the file, the row and what was expected."""
+    path = DATA_DIR / "places.csv"
+    rows = _read_csv("places.csv")
+    out = []
+    for number, row in enumerate(rows, start=2):  # row 1 is the header
+        try:
+            name, kind = row["name"].strip(), row["kind"].strip()
+            place = Place(name=name, lat=float(row["lat"]), lon=float(row["lon"]), kind=kind)
+        except (KeyError, ValueError, AttributeError):
+            place = None
+        if place is None or not place.name or not (-90 <= place.lat <= 90 and -180 <= place.lon <= 180) or (
+            place.kind not in PLACE_KINDS
+        ):
+            raise ValueError(
+                f"{path}: row {number} must have a name, a latitude and longitude in decimal degrees and a "
+                f"kind ({', '.join(PLACE_KINDS)}), not {dict(row)!r}"
+            )
+        out.append(place)
+    return tuple(out)

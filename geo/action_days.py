@@ -34,10 +34,9 @@ The rules, written down:
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
+from datetime import date
 from typing import NamedTuple
 
 import h3
@@ -50,11 +49,8 @@ import config
 from geo.boundaries import Wards
 from geo.grid import cell_wards
 from geo.measurable import Loaded, combinable, layer_label, loaded_categories, not_measured, part_label
-from geo.rates import Period
-from store import Store
-from store.queries import Filters, categories
+from geo.rates import Period, add_months
 
-PRESETS_FILE = config.DATA_DIR / "action_presets.toml"
 EARTH_RADIUS_M = 6_371_008.8
 
 
@@ -65,6 +61,9 @@ class Weight:
     layer: str
     category: str | None
     weight: float
+    #: why the preset counts this, in plain English (shown beside the weight on the page and in the PDF);
+    #: words, not part of what is counted, so two weights counting the same are equal whatever their why
+    why: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -81,25 +80,31 @@ class PickerDefaults:
     window_months: int
     n: int
     min_distance_m: float
+    #: the automatic window is the shortest holding at least this many incidents that count
+    enough_incidents: int
 
 
-def load_presets(path: Path = PRESETS_FILE) -> tuple[PickerDefaults, dict[str, Preset]]:
-    """Defaults and presets (by id, in file order) from ``data/action_presets.toml``."""
-    with open(path, "rb") as f:
-        raw = tomllib.load(f)
+def load_presets(raw: Mapping | None = None) -> tuple[PickerDefaults, dict[str, Preset]]:
+    """Defaults and presets (by id, in file order) from ``data/action_presets.toml`` (as
+    :func:`config.action_presets` reads it, or ``raw``)."""
+    raw = config.action_presets() if raw is None else raw
     picker = raw["picker"]
     defaults = PickerDefaults(
         resolution=int(picker["resolution"]),
         window_months=int(picker["window_months"]),
         n=int(picker["n"]),
         min_distance_m=float(picker["min_distance_m"]),
+        enough_incidents=int(picker["enough_incidents"]),
     )
     presets = {
         pid: Preset(
             id=pid,
             label=spec["label"],
             description=spec.get("description", ""),
-            weights=tuple(Weight(w["layer"], w.get("category"), float(w["weight"])) for w in spec["weights"]),
+            weights=tuple(
+                Weight(w["layer"], w.get("category"), float(w["weight"]), w.get("why", ""))
+                for w in spec["weights"]
+            ),
         )
         for pid, spec in raw["presets"].items()
     }
@@ -108,7 +113,63 @@ def load_presets(path: Path = PRESETS_FILE) -> tuple[PickerDefaults, dict[str, P
 
 def layer_weights(weights: Mapping[str, float]) -> tuple[Weight, ...]:
     """Custom weights per whole layer (layers weighted 0 are left out)."""
-    return tuple(Weight(layer, None, float(w)) for layer, w in weights.items() if w > 0)
+    return tuple(
+        Weight(layer, None, float(w), "Set by you for this session.") for layer, w in weights.items() if w > 0
+    )
+
+
+def weights_table(weights: tuple[Weight, ...]) -> pd.DataFrame:
+    """The weights in plain English, one row each: what counts, how much one incident adds, and why.
+
+    Why: a preset's name says what it is for; the table shows what it actually ranks by, so a planner
+    can check that, say, "Fire" counts fires and nothing else.
+    """
+    return pd.DataFrame(
+        [
+            {
+                "What counts": part_label(w.layer, w.category),
+                "Each incident adds": f"{w.weight:g}",
+                "Why": w.why,
+            }
+            for w in weights
+        ],
+        columns=["What counts", "Each incident adds", "Why"],
+    )
+
+
+def counted_kinds(weights: tuple[Weight, ...], n: int) -> str:
+    """What the incidents that count are called in a sentence: "deliberate fires" when one whole layer
+    counts, else "incidents of the chosen kinds" (singular for ``n`` = 1)."""
+    if len(weights) == 1 and weights[0].category is None and n != 1:
+        return layer_label(weights[0].layer).lower()
+    return "incident of the chosen kinds" if n == 1 else "incidents of the chosen kinds"
+
+
+def automatic_window(
+    month_counts: Mapping[date, int], last: date, windows: tuple[int, ...], enough: int
+) -> int:
+    """The shortest of ``windows`` (months ending with ``last``'s month) holding at least ``enough``
+    counted incidents, else the longest.
+
+    Why: a fixed three months holds hundreds of violent crimes but only a handful of deliberate fires or
+    KSI collisions, and ranking places on a handful is ranking chance. ``month_counts`` maps the first day
+    of a month to its count; a month it leaves out counts 0.
+    """
+    for months in sorted(windows):
+        first = add_months(last, -(months - 1))
+        held = sum(n for month, n in month_counts.items() if first <= month <= last)
+        if held >= enough:
+            return months
+    return max(windows)
+
+
+def counted_by_month(monthly: pd.DataFrame, weights: tuple[Weight, ...]) -> dict[date, int]:
+    """Incidents that count for ``weights`` (rule 1) per month, from counts by month, layer and category
+    (columns ``month``, ``layer``, ``category``, ``n``): the input of :func:`automatic_window`. Pass
+    the weights :func:`check_weights` kept (rule 6), so the window rests on what the plan counts."""
+    counted = apply_weights(monthly, weights)
+    totals = counted.groupby("month")["n"].sum()
+    return {pd.Timestamp(month).date(): int(n) for month, n in totals.items()}
 
 
 @dataclass(frozen=True)
@@ -332,30 +393,6 @@ def pick(
     return locations
 
 
-def weighted_incidents(
-    store: Store,
-    weights: tuple[Weight, ...],
-    *,
-    period: Period,
-    resolution: int,
-    district: str | None = None,
-    ward: str | None = None,
-) -> pd.DataFrame:
-    """The incidents that count (rule 1) in the area and window, each with its cell at ``resolution``."""
-    if resolution not in (7, 8, 9, 10):
-        raise ValueError("the resolution must be 7, 8, 9 or 10")
-    layers = tuple(sorted({w.layer for w in weights}))
-    where, params = Filters(
-        layers=layers, start=period.start, end=period.end, district=district, ward=ward
-    ).where()
-    frame = store.query(
-        f"SELECT layer, category, lat, lon, street, h3_r{resolution} AS cell FROM incidents "
-        f"WHERE {where} ORDER BY layer, source_id",
-        params,
-    )
-    return apply_weights(frame, weights)
-
-
 @dataclass(frozen=True)
 class ActionPlan:
     """The picker's answer with what it was asked, for headers and exports."""
@@ -372,6 +409,15 @@ class ActionPlan:
     left_out: tuple[str, ...] = ()
     #: what the plan says instead of locations when too few incidents count (rule 7); '' otherwise
     too_few: str = ""
+    #: incidents that count for the weights in the area and window: what the ranking rests on
+    counted: int = 0
+
+    @property
+    def basis(self) -> str:
+        """e.g. "Based on 312 deliberate fires from Dec 2024 to Nov 2025." for the page and the PDF."""
+        kinds = counted_kinds(self.weights, self.counted)
+        when = f"in {self.period.span}" if self.period.months == 1 else f"from {self.period.span}"
+        return f"Based on {self.counted:,} {kinds} {when}."
 
     def table(self) -> pd.DataFrame:
         """One row per location; counts behind the score as one text column (for CSV and print)."""
@@ -408,20 +454,25 @@ class ActionPlan:
         )
 
 
-def plan(
-    store: Store,
+def checked_weights(weights: tuple[Weight, ...], categories: pd.DataFrame) -> CheckedWeights:
+    """Rule 6 given the stored (layer, category) pairs (``store.queries.categories``)."""
+    return check_weights(weights, loaded_categories(categories))
+
+
+def make_plan(
+    incidents: pd.DataFrame,
     wards: Wards,
     *,
-    weights: tuple[Weight, ...],
+    checked: CheckedWeights,
     weights_name: str,
     period: Period,
     n: int,
     min_distance_m: float,
-    resolution: int,
     district: str | None = None,
     ward: str | None = None,
 ) -> ActionPlan:
-    """The whole picker for a district, a ward (code), or (neither) the whole borough."""
+    """The whole picker for a district, a ward (code), or (neither) the whole borough, given the
+    incidents that count there (:func:`apply_weights` of the area's incidents in the window)."""
     if ward is not None:
         area_name = wards.name_by_code[ward]
     elif district is not None:
@@ -432,10 +483,6 @@ def plan(
         area_name = district
     else:
         area_name = config.BOROUGH_NAME
-    checked = check_weights(weights, loaded_categories(categories(store)))
-    incidents = weighted_incidents(
-        store, checked.weights, period=period, resolution=resolution, district=district, ward=ward
-    )
     too_few = too_few_incidents(incidents)
     locations: list[Location] = []
     if not too_few:
@@ -460,4 +507,5 @@ def plan(
         checked.unmeasured,
         checked.left_out,
         too_few,
+        len(incidents),
     )

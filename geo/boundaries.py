@@ -13,7 +13,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 
 import numpy as np
 import shapely
@@ -208,9 +207,14 @@ def wards_from_geojson(data: dict, *, source: str, mapping_rows: list[dict[str, 
     return Wards(tuple(codes), tuple(names), tuple(districts), tuple(geoms), source)
 
 
-def load_wards(path: str | Path | None = None) -> Wards:
-    """Load a ward GeoJSON file (default: the shipped Kirklees 2013 wards)."""
-    path = Path(path) if path else config.DEFAULT_WARDS_FILE
-    with open(path, encoding="utf-8") as f:
-        data = json.load(f)
-    return wards_from_geojson(data, source=path.name)
+def load_wards() -> Wards:
+    """The shipped Kirklees 2013 wards: the boundaries until an analyst loads others."""
+    return wards_from_geojson(config.default_wards_geojson(), source=config.DEFAULT_WARDS_FILE.name)
+
+
+def wards_in_force(geojson_text: str | None, source: str | None) -> Wards:
+    """The boundaries incidents are assigned to: those loaded into a store (its GeoJSON text and source,
+    as ``store.boundaries.shapes_in_force`` reads them), else the shipped wards."""
+    if geojson_text:
+        return wards_from_geojson(json.loads(geojson_text), source=source or "store")
+    return load_wards()

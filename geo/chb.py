@@ -43,42 +43,27 @@ The rules, written down:
 
 from __future__ import annotations
 
-import io
-import json
-import tomllib
-import warnings
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from pathlib import Path
 
 import h3
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
-from pyproj import CRS, Transformer
-from pyproj.exceptions import CRSError
 from scipy.sparse.csgraph import connected_components
-from shapely.errors import ShapelyError
-from shapely.geometry import Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
 import config
 from geo.boundaries import Wards
 from geo.coverage import Coverage
-from geo.grid import StudyGrid, study_grid
-from geo.hexgrid import RESOLUTIONS
-from geo.hotspots import analyse, read_counts, read_streets, slice_values, trend_slices
-from geo.monitoring import Monitoring, MonitoringSettings, monitor
-from geo.rates import add_months, month_end
+from geo.grid import StudyGrid
+from geo.hexgrid import RESOLUTIONS, cells_outline
+from geo.hotspots import analyse, slice_values, trend_slices
+from geo.monitoring import MonitoringSettings
+from geo.rates import add_months
 from geo.trends import TREND_CLASSES, EmergingHotSpots, classify, emerging_hot_spots, mann_kendall
-from store import Store
-from store.designations import Designation, designations
-from store.queries import Filters
 
-SETTINGS_FILE = config.DATA_DIR / "chb.toml"
 NO_RULE = "No rule fits"
 #: Phase of a designated area before its first phase start date.
 NOT_STARTED = "Not started"
@@ -146,14 +131,6 @@ class ChbSettings:
     monitoring: MonitoringSettings
 
     @property
-    def indicator_filters(self) -> Filters:
-        """Store filters selecting the indicator crimes."""
-        return Filters(
-            layers=tuple(self.indicators),
-            categories=tuple((layer, cats) for layer, cats in self.indicators.items() if cats),
-        )
-
-    @property
     def phase_names(self) -> tuple[str, ...]:
         """Distinct phases in rule order (Clear, Hold, Build by default)."""
         return tuple(dict.fromkeys(r.phase for r in self.phases))
@@ -163,10 +140,11 @@ class ChbSettings:
         return next((r for r in self.phases if r.fits(signals)), None)
 
 
-def load_settings(path: Path = SETTINGS_FILE) -> ChbSettings:
-    """Read and check ``data/chb.toml``; a mistake in the file is a ValueError naming it."""
-    with open(path, "rb") as f:
-        raw = tomllib.load(f)
+def load_settings(raw: Mapping | None = None) -> ChbSettings:
+    """Check ``data/chb.toml`` (as :func:`config.chb` reads it, or ``raw``) and give it types; a mistake
+    in the file is a ValueError naming it."""
+    raw = config.chb() if raw is None else raw
+    path = config.CHB_FILE
     cand = raw["candidates"]
     mon = raw["monitoring"]
     indicators = {layer: tuple(cats) for layer, cats in raw["indicators"].items()}
@@ -256,7 +234,7 @@ class ChbAnalysis:
     settings: ChbSettings
     grid: StudyGrid
     slices: pd.PeriodIndex
-    counts: pd.DataFrame  # read_counts frame: cell, month, layer, category, n (all months)
+    counts: pd.DataFrame  # cell, month, layer, category, n (the months analysed)
     streets: pd.DataFrame  # cell, street, n
     window_hot: np.ndarray  # bool per grid cell
     window_counts: np.ndarray  # indicator crimes per grid cell over the window
@@ -314,25 +292,35 @@ def _since(hot: np.ndarray, counts: np.ndarray, slices: pd.PeriodIndex, how: str
     return slices[start].start_time.date()
 
 
-def analyse_chb(store: Store, wards: Wards, settings: ChbSettings) -> ChbAnalysis | None:
-    """Run rules 1-3 on the store; None when the store holds too few slices of data for a trend."""
-    filters = settings.indicator_filters
-    with store.reading():  # the three reads on one connection, released before the analysis
-        coverage = Coverage.from_frame(store.coverage())
-        latest = coverage.latest(filters.layers)
-        if latest is None:
-            return None
-        end = last_complete_slice(latest, settings.slice)
-        slices = trend_slices(end, coverage, filters.layers, freq=settings.slice, n=settings.slices)
-        if slices is None:
-            return None
-        frame = read_counts(store, filters, settings.resolution)
-        streets = read_streets(store, filters, settings.resolution)
-    grid = study_grid(wards, settings.resolution)
+def analysis_window(coverage: Coverage, settings: ChbSettings) -> tuple[pd.PeriodIndex, date, date] | None:
+    """Rules 1-2: the trend slices, the latest month of indicator data and the first month to read; None
+    when there are too few slices of data for a trend.
+
+    The months read are the trend window and the 12 months to the latest (each area's "last 12 months"),
+    so a long history costs no memory."""
+    layers = list(settings.indicators)
+    latest = coverage.latest(layers)
+    if latest is None:
+        return None
+    end = last_complete_slice(latest, settings.slice)
+    slices = trend_slices(end, coverage, layers, freq=settings.slice, n=settings.slices)
+    if slices is None:
+        return None
+    return slices, latest, min(slices[0].start_time.date(), add_months(latest, -11))
+
+
+def analyse_counts(
+    frame: pd.DataFrame,
+    streets: pd.DataFrame,
+    grid: StudyGrid,
+    slices: pd.PeriodIndex,
+    latest: date,
+    settings: ChbSettings,
+) -> ChbAnalysis:
+    """Rule 3 on the indicator crimes per cell and month (``frame``, from :func:`analysis_window`'s first
+    month on) and per cell and street: Gi* over the window and in every slice."""
     first, last = slices[0].asfreq("M", how="start"), slices[-1].asfreq("M", how="end")
     whole = analyse(frame, grid, first=first, last=last, k=settings.k)
-    table = whole.table
-    window_hot = whole.hot_at(settings.alpha)
     per_slice = slice_values(frame, grid, slices)
     emerging = emerging_hot_spots(per_slice, grid.neighbours(settings.k), slices, alpha=settings.alpha)
     return ChbAnalysis(
@@ -341,8 +329,8 @@ def analyse_chb(store: Store, wards: Wards, settings: ChbSettings) -> ChbAnalysi
         slices=slices,
         counts=frame,
         streets=streets,
-        window_hot=window_hot,
-        window_counts=table["count"].to_numpy(),
+        window_hot=whole.hot_at(settings.alpha),
+        window_counts=whole.table["count"].to_numpy(),
         slice_counts=per_slice,
         emerging=emerging,
         last_month=latest,
@@ -374,14 +362,6 @@ class Candidate:
     @property
     def phase(self) -> str:
         return self.status.phase
-
-
-def cells_outline(cells: Sequence[int]) -> BaseGeometry:
-    """Union of H3 cell hexagons (EPSG:4326)."""
-    hexagons = [
-        Polygon([(lon, lat) for lat, lon in h3.cell_to_boundary(h3.int_to_str(int(c)))]) for c in cells
-    ]
-    return shapely.union_all(hexagons)
 
 
 def find_candidates(analysis: ChbAnalysis) -> list[Candidate]:
@@ -475,145 +455,6 @@ def cells_in(grid: StudyGrid, area: BaseGeometry) -> np.ndarray:
     return pos[pos >= 0]
 
 
-@dataclass(frozen=True)
-class DesignatedStatus:
-    """A designated area with its current phase (from the user's dates), data trend and monitoring."""
-
-    designation: Designation
-    ward_names: tuple[str, ...]  # wards the area overlaps, largest overlap first
-    phase: str  # current phase by the entered start dates, or "Not started"
-    since: date | None
-    status: AreaTrend | None  # what the data says (None when the area is outside the grid)
-    monitoring: Monitoring
-    last_3: int
-    last_12: int
-
-    @property
-    def reading(self) -> str:
-        latest = self.monitoring.latest
-        return latest.reading if latest else "not yet measurable"
-
-
-def designated_status(
-    store: Store,
-    wards: Wards,
-    settings: ChbSettings,
-    analysis: ChbAnalysis | None,
-    designation: Designation,
-    span: tuple[date, date],
-) -> DesignatedStatus:
-    """Phase, trend and monitoring for one designated area (rule 7 for ``since``).
-
-    ``span`` is the store's first and last date; the current phase is the one under way in the last
-    month of data, so the register never depends on the day it is looked at.
-    """
-    area = designation.shape
-    monitoring = monitor(
-        store, area, designation.phase_starts, wards, settings.monitoring, span, buffer_m=designation.buffer_m
-    )
-    current = designation.phase_on(span[1])
-    status = None
-    if analysis is not None:
-        positions = cells_in(analysis.grid, area)
-        status = analysis.area_trend(positions) if positions.size else None
-    return DesignatedStatus(
-        designation=designation,
-        ward_names=tuple(wards_overlapping(wards, area)),
-        phase=current[0] if current else NOT_STARTED,
-        since=current[1] if current else None,
-        status=status,
-        monitoring=monitoring,
-        last_3=monitoring.recent(3),
-        last_12=monitoring.recent(12),
-    )
-
-
-# ---- the register -------------------------------------------------------------------------------------
-
-REGISTER_COLUMNS = (
-    "kind",
-    "id",
-    "name",
-    "wards",
-    "phase",
-    "since",
-    "last_3_months",
-    "last_12_months",
-    "trend",
-    "data_phase",
-    "displacement",
-)
-
-
-def register_table(candidates: Sequence[Candidate], designated: Sequence[DesignatedStatus]) -> pd.DataFrame:
-    """One row per designated area, then per candidate: the register shown in the app, CLI and packs."""
-    rows = []
-    for d in designated:
-        rows.append(
-            {
-                "kind": "designated",
-                "id": d.designation.id,
-                "name": d.designation.name,
-                "wards": ", ".join(d.ward_names),
-                "phase": d.phase,
-                "since": d.since,
-                "last_3_months": d.last_3,
-                "last_12_months": d.last_12,
-                "trend": d.status.trend if d.status else "",
-                "data_phase": d.status.phase if d.status else "",
-                "displacement": d.reading,
-            }
-        )
-    for c in candidates:
-        rows.append(
-            {
-                "kind": "candidate",
-                "id": c.id,
-                "name": c.name,
-                "wards": ", ".join(c.ward_names),
-                "phase": c.phase,
-                "since": c.status.since,
-                "last_3_months": c.last_3,
-                "last_12_months": c.last_12,
-                "trend": c.status.trend,
-                "data_phase": c.phase,
-                "displacement": "not designated",
-            }
-        )
-    return pd.DataFrame(rows, columns=list(REGISTER_COLUMNS))
-
-
-@dataclass(frozen=True)
-class Register:
-    """Candidates and live designated areas, with the analysis they came from (None: too little data)."""
-
-    analysis: ChbAnalysis | None
-    candidates: list[Candidate]
-    designated: list[DesignatedStatus]
-    settings: ChbSettings
-    #: the latest month of data, which the register describes whatever period it is shown with (None
-    #: for an empty store)
-    as_at: date | None
-
-    def table(self) -> pd.DataFrame:
-        return register_table(self.candidates, self.designated)
-
-
-def build_register(store: Store, wards: Wards, settings: ChbSettings) -> Register:
-    """The whole register: one code path for the app page, the CLI and the briefing packs."""
-    with store.reading():
-        coverage = Coverage.from_frame(store.coverage())
-        live = designations(store)
-    first, latest = coverage.earliest(), coverage.latest()
-    if first is None or latest is None:
-        return Register(None, [], [], settings, None)
-    span = (first, month_end(latest))  # the months with data, not the first and last date stored
-    analysis = analyse_chb(store, wards, settings)
-    candidates = find_candidates(analysis) if analysis else []
-    designated = [designated_status(store, wards, settings, analysis, d, span) for d in live]
-    return Register(analysis, candidates, designated, settings, latest)
-
-
 def wards_overlapping(wards: Wards, area: BaseGeometry) -> list[str]:
     """Names of the wards an area overlaps, largest overlap first."""
     overlaps = [(g.intersection(area).area, n) for n, g in zip(wards.names, wards.geometries, strict=True)]
@@ -637,78 +478,6 @@ def area_from_cells(cells: Sequence[str]) -> BaseGeometry:
     if bad or not ids:
         raise ValueError(f"not H3 cell ids: {', '.join(bad)}" if bad else "choose at least one cell")
     return cells_outline([h3.str_to_int(c) for c in ids])
-
-
-def _polygonal(geoms: Sequence[BaseGeometry], name: str) -> BaseGeometry:
-    parts = [shapely.make_valid(g) for g in geoms if g is not None and not g.is_empty]
-    area = shapely.union_all(parts) if parts else shapely.Polygon()
-    if area.geom_type == "GeometryCollection":
-        area = shapely.union_all([g for g in area.geoms if g.geom_type in ("Polygon", "MultiPolygon")])
-    if area.is_empty or area.geom_type not in ("Polygon", "MultiPolygon"):
-        raise ValueError(f"{name} holds no polygon")
-    return area
-
-
-def _to_wgs84(geom: BaseGeometry, crs: str | None) -> BaseGeometry:
-    if not crs:
-        return geom
-    source = CRS.from_user_input(crs)
-    if source.equals(CRS.from_epsg(4326), ignore_axis_order=True):
-        return geom
-    transformer = Transformer.from_crs(source, "EPSG:4326", always_xy=True)
-    return shapely.transform(geom, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
-
-
-def area_from_upload(name: str, data: bytes) -> BaseGeometry:
-    """The polygon(s) in an uploaded file, in EPSG:4326: GeoJSON (a legacy ``crs`` member is honoured),
-    a zipped Shapefile, or a GeoPackage; every polygon in the file is merged into one area.
-
-    Anything else - damaged, JSON that is not GeoJSON, no polygons, an unknown coordinate system - is a
-    ValueError naming the file as uploaded (never the in-memory copy GDAL read), which the page shows.
-    """
-    lower = name.lower()
-    try:
-        if lower.endswith((".geojson", ".json")):
-            return _geojson_area(name, data)
-        if lower.endswith((".zip", ".gpkg")):
-            return _gdal_area(name, data)
-    except CRSError:
-        raise ValueError(f"{name} names a coordinate system this app does not know") from None
-    raise ValueError(f"{name}: upload a .geojson, a zipped Shapefile (.zip) or a GeoPackage (.gpkg)")
-
-
-def _geojson_area(name: str, data: bytes) -> BaseGeometry:
-    try:
-        doc = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{name} is not readable GeoJSON ({exc})") from None
-    try:
-        features = doc.get("features") if doc.get("type") == "FeatureCollection" else [doc]
-        geoms = [shape(f["geometry"] if f.get("type") == "Feature" else f) for f in features or []]
-        crs = (doc.get("crs") or {}).get("properties", {}).get("name")
-    except (AttributeError, KeyError, TypeError, ValueError, ShapelyError):  # JSON, but not GeoJSON
-        raise ValueError(f"{name} is JSON but not GeoJSON (expected polygons)") from None
-    return _to_wgs84(_polygonal(geoms, name), crs)
-
-
-def _gdal_area(name: str, data: bytes) -> BaseGeometry:
-    if name.lower().endswith(".zip"):
-        try:
-            members = zipfile.ZipFile(io.BytesIO(data)).namelist()
-        except zipfile.BadZipFile:
-            raise ValueError(f"{name} is not a readable ZIP archive") from None
-        if not any(n.lower().endswith(".shp") for n in members):
-            raise ValueError(f"{name} holds no .shp file")
-    try:
-        with warnings.catch_warnings():  # GDAL notes that its in-memory copy has no file extension
-            warnings.filterwarnings("ignore", message=".*non conformant file extension")
-            meta, _, wkb, _ = pyogrio.raw.read(io.BytesIO(data))
-    except Exception:  # pyogrio raises several GDAL error types; their text names GDAL's in-memory copy
-        raise ValueError(
-            f"{name} could not be read as a Shapefile or GeoPackage: it is damaged or in another format"
-        ) from None
-    geoms = [] if wkb is None else list(shapely.from_wkb(wkb))
-    return _to_wgs84(_polygonal(geoms, name), meta.get("crs"))
 
 
 def phases_in(settings: ChbSettings, phase_starts: Mapping[str, date]) -> dict[str, date]:

@@ -35,14 +35,12 @@ from dataclasses import dataclass
 import h3
 import numpy as np
 import pandas as pd
-import pyproj
 from scipy.spatial import cKDTree
 
 import config
+from geo.crs import to_bng
 from geo.gistar import gi_star
 from geo.grid import StudyGrid
-
-_TO_BNG = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
 
 GISTAR = "Gi* hot spots (95%+)"
 TOP_COUNT = "Top cells by count"
@@ -51,7 +49,7 @@ KERNEL = "Kernel density"
 
 def to_metres(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     """(x, y) in metres on the British National Grid, one row per point."""
-    x, y = _TO_BNG.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    x, y = to_bng(lon, lat)
     return np.column_stack([x, y])
 
 

@@ -1,10 +1,10 @@
-"""Hotspot analysis end to end: counts from the store -> cell values -> Gi* -> trend classes -> one table.
+"""Hotspot analysis end to end: counts per cell and month -> cell values -> Gi* -> trend classes -> one table.
 
 This is the single code path behind the Hotspots page, the ``hotspots hotspots`` command, the Clear Hold
-Build register and the briefing packs, so they can never disagree. Everything here is pure given frames
-except four thin readers - :func:`read_counts`, :func:`read_streets`, :func:`default_window` and
-:func:`hotspots_from_store` - which only call :mod:`store.queries` (the same filtered reads every page
-uses) and are kept apart so the maths can be tested without a store.
+Build register and the briefing packs, so they can never disagree. Everything here is pure: the counts
+come in as frames (read by ``store.queries.cell_months`` and ``cell_streets``, the same filtered reads
+every page uses), and ``briefing.analyses.hotspots_from_store`` is the one function that reads them and
+calls :func:`analyse`.
 
 Windows are whole calendar months (``pd.Period``): police.uk publishes months, and trend slices are
 months or quarters, so a map window and a trend window always line up with the stored data.
@@ -25,10 +25,9 @@ from geo.evaluation import compare, to_metres
 from geo.gistar import GiStar, class_labels, gi_star
 from geo.grid import StudyGrid, cell_centres
 from geo.harm import Weights, harm_values, unweighted_categories
+from geo.hexgrid import cells_geojson
 from geo.rates import Period
 from geo.trends import MIN_SLICES, Frequency, emerging_hot_spots, slice_positions, time_slices
-from store import Store
-from store.queries import Filters, counts, monthly
 
 #: Columns of the frame the analysis works from (one row per cell, month, layer and category).
 COUNT_COLUMNS = ("cell", "month", "layer", "category", "n")
@@ -37,23 +36,6 @@ COUNT_COLUMNS = ("cell", "month", "layer", "category", "n")
 def month_bounds(first: pd.Period, last: pd.Period) -> tuple[date, date]:
     """First day of ``first`` and last day of ``last``: the inclusive date range of a month window."""
     return first.asfreq("M").start_time.date(), last.asfreq("M").end_time.date()
-
-
-def read_counts(store: Store, filters: Filters, res: int) -> pd.DataFrame:
-    """Incidents per (cell at ``res``, month, layer, category) for the filters: :data:`COUNT_COLUMNS`."""
-    key = f"h3_r{int(res)}"
-    frame = monthly(store, filters, by=(key, "layer", "category")).rename(columns={key: "cell"})
-    frame["cell"] = frame["cell"].astype(np.uint64)
-    frame["month"] = pd.to_datetime(frame["month"])
-    return frame[list(COUNT_COLUMNS)]
-
-
-def read_streets(store: Store, filters: Filters, res: int) -> pd.DataFrame:
-    """Incidents per (cell, street) for the filters: the input to :func:`most_common_street`."""
-    key = f"h3_r{int(res)}"
-    frame = counts(store, filters, by=(key, "street")).rename(columns={key: "cell"})
-    frame["cell"] = frame["cell"].astype(np.uint64)
-    return frame
 
 
 def most_common_street(streets: pd.DataFrame, grid: StudyGrid) -> np.ndarray:
@@ -281,35 +263,6 @@ def default_window(
     return pd.Period(window.start, freq="M"), pd.Period(window.end, freq="M")
 
 
-def hotspots_from_store(
-    store: Store,
-    filters: Filters,
-    grid: StudyGrid,
-    *,
-    first: pd.Period,
-    last: pd.Period,
-    k: int = 1,
-    weights: Weights | None = None,
-    trend_freq: Frequency = "month",
-    trend_n: int = 12,
-    streets: bool = True,
-) -> HotspotResult:
-    """Read what :func:`analyse` needs for the filters and run it: the path every page and command takes.
-
-    ``filters`` choose layers, categories and place (their dates are replaced by the windows); ``grid``
-    must cover the same place. The trend window ends at ``last`` and holds only slices with data for
-    every layer chosen (see :func:`trend_slices`).
-    """
-    with store.reading():  # the three reads on one connection, released before the analysis
-        coverage = Coverage.from_frame(store.coverage())
-        trend = trend_slices(last, coverage, filters.layers, freq=trend_freq, n=trend_n)
-        start = first if trend is None else min(first, trend[0].asfreq("M", how="start"))
-        frame = read_counts(store, filters.shifted(*month_bounds(start, last)), grid.res)
-        window = filters.shifted(*month_bounds(first, last))
-        names = read_streets(store, window, grid.res) if streets else None
-    return analyse(frame, grid, first=first, last=last, k=k, weights=weights, trend=trend, streets=names)
-
-
 #: Table columns written to JSON and GeoJSON (plus the per-layer ``n_`` columns and optional ones).
 EXPORT_COLUMNS = (
     "h3",
@@ -333,18 +286,9 @@ def export_records(table: pd.DataFrame) -> list[dict]:
     return [{k: (v.item() if isinstance(v, np.generic) else v) for k, v in rec.items()} for rec in records]
 
 
-def to_geojson(table: pd.DataFrame, grid: StudyGrid, *, metadata: dict | None = None) -> dict:
+def to_geojson(table: pd.DataFrame, *, metadata: dict | None = None) -> dict:
     """GeoJSON FeatureCollection of the table's cells (hexagon polygons, EPSG:4326) with their results."""
-    positions = grid.index_of(np.array([int(h, 16) for h in table["h3"]], dtype=np.uint64))
-    features = [
-        {
-            "type": "Feature",
-            "properties": props,
-            "geometry": {"type": "Polygon", "coordinates": [grid.boundary(pos)]},
-        }
-        for props, pos in zip(export_records(table), positions.tolist(), strict=True)
-    ]
-    collection: dict = {"type": "FeatureCollection", "features": features}
+    collection = cells_geojson((int(h, 16) for h in table["h3"]), export_records(table))
     if metadata:
         collection["metadata"] = metadata
     return collection

@@ -10,11 +10,9 @@ tooltips insert feature properties into the page as HTML.
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-import h3
 import numpy as np
 import pandas as pd
 import shapely
@@ -22,7 +20,9 @@ from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
 from geo.boundaries import Wards
+from geo.classes import Classes
 from geo.grid import StudyGrid
+from geo.hexgrid import cells_geojson
 
 #: Sequential yellow-orange-red (ColorBrewer YlOrRd, 5 classes): readable for most colour-vision
 #: deficiencies and prints well in greyscale; darker = more incidents.
@@ -43,30 +43,6 @@ def map_resolution(*, local: bool, borough_resolution: int, local_resolution: in
     return local_resolution if local else borough_resolution
 
 
-def class_breaks(values: Sequence[int] | np.ndarray, classes: int = len(HEX_PALETTE)) -> list[int]:
-    """Upper bounds (inclusive) of up to ``classes`` colour classes for positive counts, by quantile.
-
-    Quantiles rather than equal steps because incident counts are very skewed (a few town-centre cells
-    hold hundreds, most hold a handful): equal steps would paint almost every cell the palest colour.
-    The last bound is the maximum, so every positive count falls in a class. Empty input -> no classes.
-    """
-    v = np.asarray(values, dtype=float)
-    v = v[v > 0]
-    if v.size == 0:
-        return []
-    quantiles = np.quantile(v, np.arange(1, classes + 1) / classes, method="inverted_cdf")
-    return sorted({int(math.ceil(q)) for q in quantiles})
-
-
-def class_labels(breaks: Sequence[int]) -> list[str]:
-    """Legend text for each class, e.g. ``["1-3", "4", "5-12"]`` for breaks ``[3, 4, 12]``."""
-    labels, lower = [], 1
-    for upper in breaks:
-        labels.append(f"{lower:,}" if lower == upper else f"{lower:,}–{upper:,}")
-        lower = upper + 1
-    return labels
-
-
 def palette_for(classes: int, palette: Sequence[str] = HEX_PALETTE) -> list[str]:
     """``classes`` colours spread across the palette, so few classes still run from pale to dark."""
     if classes <= 0:
@@ -77,32 +53,18 @@ def palette_for(classes: int, palette: Sequence[str] = HEX_PALETTE) -> list[str]
     return [palette[i] for i in idx]
 
 
-def classify(values: Sequence[int] | np.ndarray, breaks: Sequence[int]) -> np.ndarray:
-    """Class index of each value: the first class whose upper bound is at least the value."""
-    return np.searchsorted(np.asarray(breaks), np.asarray(values), side="left")
-
-
-def cell_ring(cell: int) -> list[list[float]]:
-    """The closed GeoJSON ring ([lon, lat] pairs) of an H3 cell given as an integer index."""
-    ring = [
-        [round(lng, COORD_DECIMALS), round(lat, COORD_DECIMALS)]
-        for lat, lng in h3.cell_to_boundary(h3.int_to_str(int(cell)))
-    ]
-    return [*ring, ring[0]]
-
-
 @dataclass(frozen=True)
 class HexLayer:
     """Hexagon features for the map with the colour classes used to draw them (for the legend)."""
 
     geojson: dict
-    breaks: list[int]
+    classes: Classes
     colours: list[str]
 
     @property
     def legend(self) -> list[tuple[str, str]]:
         """(colour, label) per class, palest first."""
-        return list(zip(self.colours, class_labels(self.breaks), strict=True))
+        return list(zip(self.colours, self.classes.labels(), strict=True))
 
 
 def hex_layer(
@@ -111,6 +73,7 @@ def hex_layer(
     cell_column: str,
     layer_ids: Sequence[str],
     grid: StudyGrid,
+    classes: Classes,
     printed: Callable[[int, str], str] | None = None,
 ) -> HexLayer:
     """Hexagon features from counts per (cell, layer) (column ``n``), one feature per cell.
@@ -121,10 +84,12 @@ def hex_layer(
     cell's centre, else the nearest ward of the area). A cell outside the grid (possible only for
     incidents stored under older boundaries) is named "-". Names are HTML-escaped because the tooltip
     shows them as HTML. ``printed(cell, layer id or "total")`` gives the text a public map prints instead
-    of a count (:mod:`geo.public_map`); the colours still follow the counts.
+    of a count (:mod:`geo.public_map`); the colours still follow the counts, in the ``classes`` the page
+    fixed for the whole borough (:mod:`geo.classes`), so a filter never rescales them.
     """
+    colours = palette_for(len(classes))
     if counts.empty:
-        return HexLayer({"type": "FeatureCollection", "features": []}, [], [])
+        return HexLayer({"type": "FeatureCollection", "features": []}, classes, colours)
     per_layer = (
         counts.groupby([cell_column, "layer"])["n"]
         .sum()
@@ -133,14 +98,12 @@ def hex_layer(
         .fillna(0)
     ).astype(np.int64)
     totals_arr = per_layer.sum(axis=1).to_numpy()
-    breaks = class_breaks(totals_arr)
-    colours = palette_for(len(breaks))
-    fill = [colours[k] for k in classify(totals_arr, breaks)]
+    fill = [colours[k] for k in classes.of(totals_arr)]
     pos = grid.index_of(per_layer.index.to_numpy(dtype=np.uint64))
     known = pos >= 0
     wards = np.where(known, grid.ward_names[pos], "-")
     districts = np.where(known, grid.districts[pos], "-")
-    features = []
+    properties = []
     for i, (cell, layer_counts) in enumerate(
         zip(per_layer.index, per_layer.to_numpy().tolist(), strict=True)
     ):
@@ -148,16 +111,16 @@ def hex_layer(
         shown["total"] = int(totals_arr[i])
         if printed is not None:
             shown = {key: printed(int(cell), key) for key in shown}
-        properties = {
-            "kind": "hex",
-            "ward": html.escape(str(wards[i])),
-            "district": html.escape(str(districts[i])),
-            **shown,
-            "style": {"fillColor": fill[i]},
-        }
-        geometry = {"type": "Polygon", "coordinates": [cell_ring(cell)]}
-        features.append({"type": "Feature", "properties": properties, "geometry": geometry})
-    return HexLayer({"type": "FeatureCollection", "features": features}, breaks, colours)
+        properties.append(
+            {
+                "kind": "hex",
+                "ward": html.escape(str(wards[i])),
+                "district": html.escape(str(districts[i])),
+                **shown,
+                "style": {"fillColor": fill[i]},
+            }
+        )
+    return HexLayer(cells_geojson(per_layer.index, properties, COORD_DECIMALS), classes, colours)
 
 
 def simplified(geom: BaseGeometry, tolerance: float = BOUNDARY_TOLERANCE_DEG) -> dict:

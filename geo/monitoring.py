@@ -48,17 +48,15 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
 from scipy import stats
 from shapely.geometry.base import BaseGeometry
 
+from geo import crs
 from geo.boundaries import Wards
+from geo.coverage import Coverage
 from geo.rates import Period, add_months, month_start, months_between
-from store import Store
 
 ZONES = ("area", "buffer", "control")
-#: British National Grid: metres, so a buffer of 500 is 500 m everywhere in Kirklees.
-METRIC_CRS = "EPSG:27700"
 
 DISPLACEMENT = "displacement"
 DIFFUSION = "diffusion of benefits"
@@ -128,6 +126,16 @@ def rate_ratio(
     )
 
 
+#: The weighted displacement quotient in one plain-English sentence, printed wherever the quotient is (the
+#: Clear Hold Build page, the packs' Clear Hold Build section, the method page): "WDQ" alone means nothing
+#: to a partner who has not read Bowers & Johnson.
+WDQ_MEANING = (
+    "The weighted displacement quotient (WDQ) compares how crime changed in the ring around an area with how "
+    "it changed in the area itself, both against the rest of the district: above 0 the ring improved too "
+    "(diffusion of benefits), below 0 crime moved next door (displacement), near 0 there is no clear effect."
+)
+
+
 @dataclass(frozen=True)
 class Displacement:
     """Bowers & Johnson's weighted displacement quotient and its reading in words."""
@@ -164,12 +172,12 @@ def weighted_displacement(
     if p > 1 - confidence:
         why = (
             f"The surrounding buffer's change relative to the rest of the district is within chance "
-            f"(WDQ {wdq:.2f}, p = {p:.2f})."
+            f"(weighted displacement quotient {wdq:.2f}, p = {p:.2f})."
         )
         return Displacement(wdq, sm, bm, p, INCONCLUSIVE, why)
     if wdq > neutral_band:
         extent = "by more than the area itself" if wdq > 1 else "though less than the area itself"
-        why = f"The surrounding buffer improved too, {extent} (WDQ {wdq:.2f})."
+        why = f"The surrounding buffer improved too, {extent} (weighted displacement quotient {wdq:.2f})."
         return Displacement(wdq, sm, bm, p, DIFFUSION, why)
     if wdq < -neutral_band:
         extent = (
@@ -177,9 +185,12 @@ def weighted_displacement(
             if wdq < -1
             else "but by less than the area improved, so there is still a net benefit"
         )
-        why = f"Crime rose in the surrounding buffer, {extent} (WDQ {wdq:.2f})."
+        why = f"Crime rose in the surrounding buffer, {extent} (weighted displacement quotient {wdq:.2f})."
         return Displacement(wdq, sm, bm, p, DISPLACEMENT, why)
-    why = f"The surrounding buffer barely changed relative to the rest of the district (WDQ {wdq:.2f})."
+    why = (
+        "The surrounding buffer barely changed relative to the rest of the district "
+        f"(weighted displacement quotient {wdq:.2f})."
+    )
     return Displacement(wdq, sm, bm, p, INCONCLUSIVE, why)
 
 
@@ -196,15 +207,16 @@ class Zones:
     districts: tuple[str, ...]
     buffer_m: float
 
-
-def _reproject(geom: BaseGeometry, source: str, target: str) -> BaseGeometry:
-    transformer = Transformer.from_crs(source, target, always_xy=True)
-    return shapely.transform(geom, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(min lon, min lat, max lon, max lat) of the area and its buffer: the incidents to read besides
+        those of the control districts."""
+        return tuple(shapely.union_all([self.area, self.buffer]).bounds)
 
 
 def area_km2(geom: BaseGeometry) -> float:
     """Area of an EPSG:4326 geometry in km², measured on the British National Grid."""
-    return _reproject(geom, "EPSG:4326", METRIC_CRS).area / 1e6
+    return crs.reproject(geom, crs.WGS84, crs.BNG).area / 1e6
 
 
 def make_zones(area: BaseGeometry, wards: Wards, buffer_m: float) -> Zones:
@@ -216,8 +228,8 @@ def make_zones(area: BaseGeometry, wards: Wards, buffer_m: float) -> Zones:
     if buffer_m <= 0:
         raise ValueError("the buffer must be wider than 0 m")
     area = shapely.make_valid(area)
-    metric = _reproject(area, "EPSG:4326", METRIC_CRS)
-    outer = _reproject(metric.buffer(buffer_m), METRIC_CRS, "EPSG:4326")
+    metric = crs.reproject(area, crs.WGS84, crs.BNG)
+    outer = crs.reproject(metric.buffer(buffer_m), crs.BNG, crs.WGS84)
     ring = outer.difference(area)
     districts = tuple(d for d, g in wards.district_geometries.items() if g.intersection(area).area > 0)
     control = shapely.union_all([wards.district_geometries[d] for d in districts]).difference(outer)
@@ -233,19 +245,14 @@ def zone_of_points(zones: Zones, lat: np.ndarray, lon: np.ndarray) -> np.ndarray
     return out
 
 
-def zone_counts(store: Store, zones: Zones) -> pd.DataFrame:
+def zone_counts(points: pd.DataFrame, zones: Zones) -> pd.DataFrame:
     """Incidents per (month, layer, category, zone) for the three zones, every layer.
 
-    Reads the incidents of the control districts plus anything in the buffer's bounding box (a buffer can
-    reach into a neighbouring district), then places each point by polygon.
+    ``points`` (month, layer, category, lat, lon) must hold at least every incident of
+    :attr:`Zones.districts` and of :attr:`Zones.bounds` (a buffer can reach into a neighbouring district),
+    as ``store.queries.points_near`` reads them; each point is then placed by polygon.
     """
-    minx, miny, maxx, maxy = shapely.union_all([zones.area, zones.buffer]).bounds
-    district_clause = f"district IN ({', '.join('?' * len(zones.districts))}) OR " if zones.districts else ""
-    frame = store.query(
-        "SELECT date_trunc('month', date) AS month, layer, category, lat, lon FROM incidents "
-        f"WHERE {district_clause}(lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?)",
-        [*zones.districts, miny, maxy, minx, maxx],
-    )
+    frame = points.copy()
     frame["zone"] = zone_of_points(zones, frame["lat"].to_numpy(), frame["lon"].to_numpy())
     frame = frame.dropna(subset=["zone"])
     return (
@@ -392,25 +399,49 @@ class Monitoring:
 
 
 def monitor(
-    store: Store,
-    area: BaseGeometry,
+    points: pd.DataFrame,
+    zones: Zones,
     phase_starts: Mapping[str, date],
-    wards: Wards,
     settings: MonitoringSettings,
     span: tuple[date, date],
-    *,
-    buffer_m: float | None = None,
+    coverage: Coverage | None = None,
 ) -> Monitoring:
     """Monitor one area: zone counts, the indicator series and a comparison per phase start.
 
-    ``span`` is the first and last date of data in the store; ``buffer_m`` overrides the default width.
+    ``points`` are the incidents around the zones (see :func:`zone_counts`); ``span`` is the first and
+    last date of data in the store. With ``coverage``, a phase whose before or after months include one
+    without data for an indicator layer is not compared: a month not loaded would count as a month with
+    no crime and fake a fall or a rise.
     """
-    zones = make_zones(area, wards, buffer_m or settings.buffer_m)
-    counts = zone_counts(store, zones)
+    counts = zone_counts(points, zones)
     first, last = month_start(span[0]), month_start(span[1])
     series = monthly_series(counts[indicator_mask(counts, settings.indicators)], first, last)
-    comparisons = tuple(
-        compare(series, phase, start, before, after, settings)
-        for phase, start, before, after in phase_periods(phase_starts, first, last, settings.before_months)
+    comparisons = []
+    for phase, start, before, after in phase_periods(phase_starts, first, last, settings.before_months):
+        refused = _not_loaded(phase, start, before, after, coverage, list(settings.indicators))
+        comparisons.append(refused or compare(series, phase, start, before, after, settings))
+    return Monitoring(zones, counts, series, tuple(comparisons), last)
+
+
+def _not_loaded(
+    phase: str,
+    start: date,
+    before: Period | None,
+    after: Period | None,
+    coverage: Coverage | None,
+    layers: list[str],
+) -> PhaseComparison | None:
+    """The refusal for a phase whose before or after months are not all loaded, else None."""
+    if coverage is None or before is None or after is None:
+        return None
+    gaps = [
+        f"{coverage.missing(period, layers)} of the {period.months} months {side} this start"
+        for side, period in (("before", before), ("after", after))
+        if coverage.missing(period, layers)
+    ]
+    if not gaps:
+        return None
+    return PhaseComparison(
+        phase, start, before, after,
+        note=f"Not comparable: {' and '.join(gaps)} have no data loaded for the indicator crimes.",
     )
-    return Monitoring(zones, counts, series, comparisons, last)

@@ -12,6 +12,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import pandas as pd
+
+from geo.boundaries import Wards, normalise_name
+
 #: Residents per rate unit: partnership documents quote rates "per 1,000 population".
 RATE_BASE = 1000
 #: No-break space: keeps the parts of a change ("↑ 12.5%", "from 1,200") together when text wraps.
@@ -197,3 +201,28 @@ class Change:
         if self.current == self.previous:
             return f"→{NBSP}no change (both{NBSP}{self.current:,})"
         return f"{self.arrow}{NBSP}{abs(pct):.1f}% (from{NBSP}{self.previous:,})"
+
+
+def ward_populations(
+    wards: Wards, shipped: Iterable[Mapping[str, str]], imported: pd.DataFrame
+) -> dict[str, Population]:
+    """Residents per ward code of ``wards``: ``imported`` figures (ward_code, population, source), else the
+    ``shipped`` rows' (``data/population.csv``: matched by code, else by loosely compared name).
+
+    Each figure carries its basis for the rate labels: the shipped file's ``basis`` column (e.g. "ONS
+    mid-2020"), or the name of the file an imported figure came from. Wards with no figure anywhere are
+    left out, so rates for areas including them are not shown.
+    """
+    shipped = [r for r in shipped if r.get("population")]
+    by_code = {r["ward_code"]: r for r in shipped}
+    by_name = {normalise_name(r["ward_name"]): r for r in shipped}
+    loaded = imported.set_index("ward_code")
+    out: dict[str, Population] = {}
+    for code, name in zip(wards.codes, wards.names, strict=True):
+        if code in loaded.index:
+            out[code] = Population(int(loaded.at[code, "population"]), str(loaded.at[code, "source"]))
+            continue
+        row = by_code.get(code) or by_name.get(normalise_name(name))
+        if row:
+            out[code] = Population(int(row["population"]), row.get("basis", "").strip())
+    return out

@@ -39,15 +39,17 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
-import pyogrio
 import pyproj
 import shapely
 from shapely.geometry import mapping
 
 import config
-from geo.boundaries import UNASSIGNED_DISTRICT, detect_ward_columns, load_wards, wards_from_geojson
+from geo import crs as geo_crs
+from geo.boundaries import UNASSIGNED_DISTRICT, Wards, detect_ward_columns, load_wards, wards_from_geojson
+from layers.grids import build_grids, ensure_grids, keep_grids
+from layers.http import http_request
 from layers.ingest import OUTSIDE_CODE, locator, relocate_all
-from layers.readers import MAX_FILE_BYTES, FileProblem, Upload, http_request
+from layers.readers import MAX_FILE_BYTES, FileProblem, Upload
 from layers.report import ImportReport
 from store import Store
 from store import boundaries as store_boundaries
@@ -92,6 +94,8 @@ def read_boundaries(upload: Upload) -> tuple[dict, list[str]]:
         raise FileProblem(f"{name} is empty; expected {EXPECTED}.")
     if len(data) > MAX_FILE_BYTES:
         raise FileProblem(f"{name} is too large for a boundary file; expected {EXPECTED}.")
+    import pyogrio  # here, not at the top: incident imports and the history never need GDAL/GeoPandas
+
     with tempfile.TemporaryDirectory(prefix="hotspots-boundaries-") as folder:
         path = _stage(data, name, Path(folder))
         layer = _ward_layer(path, name)
@@ -180,6 +184,8 @@ def _stage(data: bytes, name: str, folder: Path) -> Path:
 
 def _ward_layer(path: Path, name: str) -> str:
     """The layer holding ward properties (a GeoPackage may hold several)."""
+    import pyogrio  # see read_boundaries
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -202,20 +208,16 @@ def _to_wgs84(geoms: np.ndarray, crs: str | None, name: str) -> tuple[np.ndarray
         if -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90:
             return geoms, ["no coordinate system stated: read as longitude/latitude (EPSG:4326)"]
         if 0 <= minx <= maxx <= 700_000 and 0 <= miny <= maxy <= 1_300_000:
-            crs = "EPSG:27700"
-            notes.append("no coordinate system stated: read as OS grid eastings/northings (EPSG:27700)")
+            crs = geo_crs.BNG
+            notes.append(f"no coordinate system stated: read as OS grid eastings/northings ({geo_crs.BNG})")
         else:
             raise FileProblem(
                 f"{name} states no coordinate system and its numbers fit none; expected {EXPECTED}."
             )
-    source = pyproj.CRS.from_user_input(crs)
-    if source.equals(pyproj.CRS.from_epsg(4326), ignore_axis_order=True):
+    if geo_crs.is_wgs84(crs):
         return geoms, notes
-    transformer = pyproj.Transformer.from_crs(source, "EPSG:4326", always_xy=True)
-    notes.append(f"reprojected from {source.to_string()} to longitude/latitude")
-    return shapely.transform(
-        geoms, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
-    ), notes
+    notes.append(f"reprojected from {pyproj.CRS.from_user_input(crs).to_string()} to longitude/latitude")
+    return geo_crs.reproject(geoms, crs), notes
 
 
 def _ward_keys(fields: list[str], name: str) -> tuple[str, str]:
@@ -359,6 +361,7 @@ def import_boundaries(
         return report
     import_id = uuid.uuid4().hex[:12]
     limit = config.max_outside_percent()
+    grids = build_grids(wards)  # before the write transaction, so the store is held only to write them
 
     def accept(total: int, outside: int) -> None:
         report.details["stored_incidents_reassigned"] = total
@@ -374,6 +377,7 @@ def import_boundaries(
 
     def keep_boundaries(con: duckdb.DuckDBPyConnection) -> None:
         store_boundaries.keep(con, import_id, store_boundaries.BoundaryVersion(version, upload.name, text))
+        keep_grids(con, wards, grids)
         store.record_import(
             con,
             import_id,
@@ -407,12 +411,21 @@ def undo_boundaries(
     default wards when there were none) and every incident is re-assigned to them, in one transaction.
     Returns the boundaries in force afterwards (None: the shipped default)."""
 
-    def assign_for(boundary: store_boundaries.BoundaryVersion | None) -> store_boundaries.Assign:
-        if boundary is None:
-            return locator(load_wards())
-        return locator(wards_from_geojson(json.loads(boundary.geojson), source=boundary.source))
+    restored: list[Wards] = []
 
-    return store_boundaries.undo(store, import_id, assign_for, OUTSIDE_CODE, undone_by=undone_by)
+    def assign_for(boundary: store_boundaries.BoundaryVersion | None) -> store_boundaries.Assign:
+        wards = (
+            load_wards()
+            if boundary is None
+            else wards_from_geojson(json.loads(boundary.geojson), source=boundary.source)
+        )
+        restored.append(wards)
+        return locator(wards)
+
+    in_force = store_boundaries.undo(store, import_id, assign_for, OUTSIDE_CODE, undone_by=undone_by)
+    if restored:  # their grid is normally kept from their own import; built now if they predate stored grids
+        ensure_grids(store, restored[-1])
+    return in_force
 
 
 def download_boundaries(
@@ -425,7 +438,7 @@ def download_boundaries(
     """Fetch the current wards of ``area_code`` from the ONS open geography service and load them.
 
     Raises ConnectionError, changing nothing, when the service cannot be reached. ``fetch`` defaults to
-    :func:`layers.readers.http_request`; tests pass recorded answers instead.
+    :func:`layers.http.http_request`; tests pass recorded answers instead.
     """
     fetch = fetch or http_request
     edition = re.search(r"services/([^/]+)/", url)

@@ -19,18 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
+import config
 from geo.boundaries import Wards
-from layers.readers import (
-    COORDINATE_FIELDS,
-    COORDINATES,
-    Field,
-    Schema,
-    Upload,
-    loose,
-    need,
-    per_distinct,
-    read_table,
-)
+from layers.readers import COORDINATE_FIELDS, COORDINATES, Field, Schema, Upload, loose, need, read_table
 from layers.report import (
     UNKNOWN_CATEGORY,
     ImportReport,
@@ -39,8 +30,9 @@ from layers.report import (
     check_when_and_where,
     export_incidents,
 )
+from layers.values import per_distinct
 
-LAYER = "council_asb"
+LAYER = config.layer_fed_by("council-asb")
 #: (key word in the loosened type text, kind in data/layers.toml), first match wins: the kind's own name
 #: first, so "Environmental nuisance" is environmental and "Personal nuisance" personal.
 TYPE_WORDS: tuple[tuple[str, str], ...] = (

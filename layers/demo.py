@@ -17,7 +17,6 @@ import json
 import math
 import os
 import re
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,17 +28,17 @@ from shapely.geometry.base import BaseGeometry
 import config
 from geo.boundaries import Wards, load_wards, normalise_name
 from geo.hexgrid import points_to_cells
+from layers.grids import ensure_grids
 from layers.ingest import PARSED_COLUMNS, coverage_frame, ingest
 from store import Store
 
-PROFILE_FILE = config.DATA_DIR / "demo_profile.toml"
 METRES_PER_DEGREE_LAT = 111_320.0
 _YEAR_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
-def load_profile(path: Path = PROFILE_FILE) -> dict:
-    with open(path, "rb") as f:
-        return tomllib.load(f)
+def load_profile() -> dict:
+    """The demo's shape, ``data/demo_profile.toml`` (parsed by :func:`config.demo_profile`)."""
+    return config.demo_profile()
 
 
 def demo_months(end_month: str, years: int) -> pd.PeriodIndex:
@@ -212,13 +211,14 @@ def generate(
     chosen = rng.choice(len(cats), size=month_idx.size, p=cat_p / cat_p.sum())
     geom = wards.geometries[cluster_ward]
     lat, lon = sample_gaussian(rng, geom, cluster["lat"], cluster["lon"], cluster["sd_m"], month_idx.size)
+    crime = config.layer_fed_by("police-crime")  # the planted cluster is police-recorded crime
     frames.append(
         pd.DataFrame(
             {
-                "layer": "crime",
+                "layer": crime,
                 "category": np.asarray(cats, dtype=object)[chosen],
-                "date": _days(rng, months, month_idx, profile["layers"]["crime"]),
-                "date_precision": profile["layers"]["crime"]["date_precision"],
+                "date": _days(rng, months, month_idx, profile["layers"][crime]),
+                "date_precision": profile["layers"][crime]["date_precision"],
                 "lat": lat,
                 "lon": lon,
                 "generated_ward": wards.codes[cluster_ward],
@@ -232,7 +232,7 @@ def generate(
     out["source_id"] = out.groupby("layer").cumcount().map("{:07d}".format)
     out["source_id"] = "demo-" + out["layer"] + "-" + out["source_id"]
     out["street"] = _streets(profile, out["lat"].to_numpy(), out["lon"].to_numpy())
-    is_ksi = out["layer"] == "ksi"
+    is_ksi = out["layer"] == config.layer_fed_by("stats19")
     out["severity"] = np.where(is_ksi, out["category"], None)
     casualties = 1 + rng.poisson(0.25, len(out))
     out["casualties"] = pd.Series(casualties, dtype="Int32").where(is_ksi)
@@ -339,6 +339,7 @@ def build_demo_store(path: str | Path, *, years: int, seed: int, end_month: str)
     )
     if result.outside_rows.size or result.outcome.added != len(frame):
         raise RuntimeError("demo generation placed incidents outside the wards or produced duplicate ids")
+    ensure_grids(building, wards)  # the study grids, once, so no page or command rebuilds them
     Store(path).wal_path.unlink(missing_ok=True)
     os.replace(building.path, path)
     return {layer: int(n) for layer, n in frame.groupby("layer", sort=False)["layer"].size().items()}

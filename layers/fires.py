@@ -10,18 +10,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+import config
 from geo.boundaries import Wards
-from layers.readers import (
-    COORDINATE_FIELDS,
-    COORDINATES,
-    Field,
-    Schema,
-    Upload,
-    loose,
-    need,
-    per_distinct,
-    read_table,
-)
+from layers.readers import COORDINATE_FIELDS, COORDINATES, Field, Schema, Upload, loose, need, read_table
 from layers.report import (
     MOTIVE_NOT_KNOWN,
     NOT_A_FIRE,
@@ -32,7 +23,10 @@ from layers.report import (
     check_when_and_where,
     export_incidents,
 )
+from layers.values import per_distinct
 
+#: The layer deliberate fires go to (``fed_by = "fires"`` in data/layers.toml).
+LAYER = config.layer_fed_by("fires")
 SCHEMA = Schema(
     expected="a fire incident export (CSV or Excel) with incident number, date, incident type (primary / "
     "secondary fire), motive (deliberate / accidental) and easting/northing or latitude/longitude",
@@ -153,7 +147,7 @@ def parse(uploads: list[Upload], report: ImportReport, wards: Wards) -> Parsed:
         triage,
         table,
         check_when_and_where(triage, table),
-        layer="deliberate_fire",
+        layer=LAYER,
         category=category,
         kind=types,
         kind_name="type",

@@ -10,20 +10,14 @@ unusual size label is no reason to lose the incident.
 
 from __future__ import annotations
 
+import config
 from geo.boundaries import Wards
-from layers.readers import (
-    COORDINATE_FIELDS,
-    COORDINATES,
-    Field,
-    Schema,
-    Upload,
-    loose,
-    need,
-    per_distinct,
-    read_table,
-)
+from layers.readers import COORDINATE_FIELDS, COORDINATES, Field, Schema, Upload, loose, need, read_table
 from layers.report import ImportReport, Parsed, Triage, check_when_and_where, export_incidents
+from layers.values import per_distinct
 
+#: The layer fly-tipping goes to (``fed_by = "fly-tipping"`` in data/layers.toml).
+LAYER = config.layer_fed_by("fly-tipping")
 UNKNOWN_SIZE = "Other / unknown size"
 #: (key word in the loosened size text, DEFRA size class in data/layers.toml), first match wins.
 SIZE_WORDS: tuple[tuple[str, str], ...] = (
@@ -148,7 +142,7 @@ def parse(uploads: list[Upload], report: ImportReport, wards: Wards) -> Parsed:
         triage,
         table,
         checked,
-        layer="fly_tipping",
+        layer=LAYER,
         category=category,
         kind=sizes,
         kind_name="size",

@@ -29,8 +29,9 @@ import pandas as pd
 
 from geo.boundaries import Wards
 from layers import boundary_import, council_asb, fires, fly_tipping, police, police_api, population, stats19
+from layers.http import http_request
 from layers.ingest import MixedData, coverage_frame, current_wards, ingest, refuse_mixing
-from layers.readers import FileProblem, Schema, Upload, file_message, http_request, peek_rows
+from layers.readers import FileProblem, Schema, Upload, file_message, peek_rows
 from layers.report import DUPLICATE, RECORDED_ROWS_PER_REASON, ImportReport, Parsed, Triage
 from store import Store
 from store.errors import StoreProblem
@@ -95,7 +96,7 @@ SOURCES: dict[str, Source] = {
             together=True,
             parser=stats19.parse,
             schemas=(stats19.COLLISIONS, stats19.CASUALTIES),
-            layers=("ksi",),
+            layers=(stats19.LAYER,),
         ),
         Source(
             "fly-tipping",
@@ -105,7 +106,7 @@ SOURCES: dict[str, Source] = {
             ("csv", "xlsx"),
             parser=fly_tipping.parse,
             schemas=(fly_tipping.SCHEMA,),
-            layers=("fly_tipping",),
+            layers=(fly_tipping.LAYER,),
         ),
         Source(
             "fires",
@@ -115,7 +116,7 @@ SOURCES: dict[str, Source] = {
             ("csv", "xlsx"),
             parser=fires.parse,
             schemas=(fires.SCHEMA,),
-            layers=("deliberate_fire",),
+            layers=(fires.LAYER,),
         ),
         Source(
             "council-asb",
@@ -431,10 +432,11 @@ def _detect_json(data: bytes) -> str | None:
 
 def undo(store: Store, import_id: str, *, undone_by: str | None = None) -> str:
     """Undo a whole import (recording who did) and say what that did, in a sentence for people."""
-    found = store.query("SELECT source, file_name, status FROM imports WHERE import_id = ?", [import_id])
+    imports = store.imports()
+    found = imports[imports["import_id"] == import_id]
     if found.empty:
         raise ValueError(f"there is no import {import_id} in this store")
-    source, file_name, status = found.iloc[0]
+    source, file_name, status = found.iloc[0][["source", "file_name", "status"]]
     if status == "undone":
         return f"import {import_id} ({file_name}) was already undone; nothing changed"
     if source == "wards":

@@ -18,8 +18,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from geo.boundaries import Wards, load_wards, wards_from_geojson
+from geo.boundaries import Wards, wards_in_force
 from geo.hexgrid import cell_columns
+from layers.grids import ensure_grids
 from store import ImportOutcome, Store
 from store import boundaries as store_boundaries
 
@@ -98,7 +99,7 @@ def relocate_all(
     raising; ``also`` makes further writes in the same transaction (storing the new boundaries
     themselves). So the boundaries and the assignments made from them change together or not at all.
     """
-    with store.transaction() as con:
+    with store.transaction(memory_limit=store_boundaries.REASSIGN_MEMORY) as con:
         total, outside = store_boundaries.reassign(con, locator(wards), OUTSIDE_CODE)
         if accept is not None:
             accept(total, outside)
@@ -146,7 +147,7 @@ def ingest(
     if missing:
         raise ValueError(f"parsed frame is missing columns: {sorted(missing)}")
     refuse_mixing(store, synthetic=synthetic)
-    upgrade_store(store)  # an older store's cells and coverage first, so old and new rows agree
+    upgrade_store(store, grids=False)  # an older store's cells and coverage first, so old and new rows agree
     inside, outside = locate(parsed.reset_index(drop=True), wards, ward_index)
     inside["source_file"] = pd.Categorical.from_codes(np.zeros(len(inside), dtype=np.int8), [file_name])
     if coverage is None:
@@ -239,12 +240,16 @@ def refuse_mixing(store: Store, *, synthetic: bool) -> None:
         raise MixedData(f"{store.path.name} holds real data, and synthetic demo data is never added to it")
 
 
-def upgrade_store(store: Store) -> None:
+def upgrade_store(store: Store, *, grids: bool = True) -> None:
     """Bring a store written by an earlier version up to date, once: cells looked up directly from
-    coordinates (:func:`ensure_exact_cells`) and coverage recorded for old imports."""
+    coordinates (:func:`ensure_exact_cells`), coverage recorded for old imports and, unless ``grids`` is
+    False (an import, which needs none), the study grids of the boundaries in force
+    (:func:`layers.grids.ensure_grids`)."""
     if store.exists():
         ensure_exact_cells(store)
         store.backfill_coverage()
+        if grids:
+            ensure_grids(store, current_wards(store))
 
 
 #: Meta key saying how the store's H3 columns were computed. Stores written before cells were looked up
@@ -270,7 +275,4 @@ def ensure_exact_cells(store: Store) -> int:
 
 def current_wards(store: Store) -> Wards:
     """The boundaries incidents are assigned to: those loaded into the store, else the shipped demo wards."""
-    text = store.get_meta("boundaries_geojson")
-    if text:
-        return wards_from_geojson(json.loads(text), source=store.get_meta("boundaries_source") or "store")
-    return load_wards()
+    return wards_in_force(*store_boundaries.shapes_in_force(store))

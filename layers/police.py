@@ -9,7 +9,7 @@ give the same records with the same ids, and loading a month both ways stores it
 Identity: a crime row is its Crime ID. Rows without one (every ASB row in the CSV; British Transport
 Police crimes in the API, which carry no ``persistent_id``) are identified by month, coordinates,
 location text and type, numbered by occurrence among identical rows of the file
-(:func:`layers.readers.record_ids`). police.uk publishes one row per report and snaps reports to shared
+(:func:`layers.identity.record_ids`). police.uk publishes one row per report and snaps reports to shared
 anonymous map points, so identical rows are separate reports: all are kept and counted, and the report
 says how many. Only a repeated Crime ID (or, in the API, a repeated record ``id``) is a duplicate.
 """
@@ -18,19 +18,8 @@ from __future__ import annotations
 
 import config
 from geo.boundaries import Wards
-from layers.readers import (
-    COORDINATE_FIELDS,
-    Field,
-    Schema,
-    Table,
-    Upload,
-    loose,
-    need,
-    per_distinct,
-    read_table,
-    record_ids,
-    repeated_ids,
-)
+from layers.identity import record_ids, repeated_ids
+from layers.readers import COORDINATE_FIELDS, Field, Schema, Table, Upload, loose, need, read_table
 from layers.report import (
     DUPLICATE,
     UNKNOWN_CATEGORY,
@@ -42,10 +31,12 @@ from layers.report import (
     check_when_and_where,
     incident_frame,
 )
+from layers.values import per_distinct
 
 ASB_TYPE = "Anti-social behaviour"
-#: The layers a police.uk file reports on (its crime types, and anti-social behaviour).
-LAYERS = ("crime", "asb")
+#: The layers a police.uk file reports on (its crime types, and anti-social behaviour; ids from
+#: ``data/layers.toml``).
+LAYERS = (config.layer_fed_by("police-crime"), config.layer_fed_by("police-asb"))
 #: police.uk carries no ASB kind (personal / nuisance / environmental).
 ASB_CATEGORY = "Unclassified"
 #: What identifies a row without a Crime ID, in the report's words.

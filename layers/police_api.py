@@ -33,7 +33,8 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.boundaries import Wards
 from layers import police
-from layers.readers import FileProblem, Upload, http_request, table_from_frame
+from layers.http import http_request
+from layers.readers import FileProblem, Upload, table_from_frame
 from layers.report import ImportReport, Parsed
 
 API_URL = "https://data.police.uk/api/crimes-street/all-crime"
@@ -61,7 +62,7 @@ CATEGORY_NAMES = {
 }
 
 #: (url, form fields) -> (HTTP status, body), raising ConnectionError when offline; default
-#: :func:`layers.readers.http_request` POSTs the form, so a long polygon never overflows a URL.
+#: :func:`layers.http.http_request` POSTs the form, so a long polygon never overflows a URL.
 Fetch = Callable[[str, dict[str, str]], tuple[int, bytes]]
 
 

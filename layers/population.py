@@ -14,11 +14,9 @@ import hashlib
 import numpy as np
 import pandas as pd
 
-import config
 from geo.boundaries import Wards, normalise_name
-from geo.rates import Population
 from layers.ingest import current_wards
-from layers.readers import Field, FileProblem, Schema, Upload, numbers, read_table
+from layers.readers import Field, FileProblem, Schema, Upload, read_table
 from layers.report import (
     BAD_NUMBER,
     DUPLICATE,
@@ -29,6 +27,7 @@ from layers.report import (
     ImportReport,
     Triage,
 )
+from layers.values import numbers
 from store import Store
 from store.reimports import earlier_import
 
@@ -175,26 +174,3 @@ def match_wards(wards: Wards, codes: pd.Series, names: pd.Series) -> np.ndarray:
         ],
         dtype=np.int64,
     )
-
-
-def ward_populations(store: Store) -> dict[str, Population]:
-    """Residents per ward code of the loaded wards: imported figures, else the shipped file's.
-
-    Each figure carries its basis for the rate labels: the shipped file's ``basis`` column (e.g. "ONS
-    mid-2020"), or the name of the file an imported figure came from. Wards with no figure anywhere are
-    left out, so rates for areas including them are not shown.
-    """
-    wards = current_wards(store)
-    shipped_rows = config.default_populations()
-    shipped_by_code = {r["ward_code"]: r for r in shipped_rows if r.get("population")}
-    shipped_by_name = {normalise_name(r["ward_name"]): r for r in shipped_rows if r.get("population")}
-    imported = store.populations().set_index("ward_code")
-    out: dict[str, Population] = {}
-    for code, name in zip(wards.codes, wards.names, strict=True):
-        if code in imported.index:
-            out[code] = Population(int(imported.at[code, "population"]), str(imported.at[code, "source"]))
-            continue
-        row = shipped_by_code.get(code) or shipped_by_name.get(normalise_name(name))
-        if row:
-            out[code] = Population(int(row["population"]), row.get("basis", "").strip())
-    return out

@@ -23,21 +23,16 @@ import io
 import re
 import tempfile
 import unicodedata
-import urllib.error
-import urllib.parse
-import urllib.request
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cache
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
-import pyproj
 
 #: Largest file one import takes. A West Yorkshire police.uk *year* is ~75 MB; anything far beyond this
 #: is almost certainly the wrong file, and refusing early beats exhausting a council laptop's memory.
@@ -84,6 +79,7 @@ class Upload:
 # ---- columns ---------------------------------------------------------------------------------------------
 
 
+@cache
 def loose(text: str) -> str:
     """A column heading reduced for comparison: case, accents, spaces and punctuation ignored."""
     text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
@@ -209,6 +205,9 @@ class Table:
     #: the last row, when the file ends in it without a line break: (row number, raw text); see
     #: :func:`_parse_body`
     cut_off: tuple[int, str] | None = None
+    #: columns already stripped by :meth:`col`: parsers ask for one field several times, and stripping a
+    #: year of rows costs tens of milliseconds each time
+    _stripped: dict[str, pd.Series] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -216,11 +215,19 @@ class Table:
     def has(self, key: str) -> bool:
         return key in self.match
 
-    def col(self, key: str) -> pd.Series:
-        """A field's values with surrounding spaces removed (all ``""`` when the file lacks the field)."""
+    def col(self, key: str, rows: np.ndarray | None = None) -> pd.Series:
+        """A field's values with surrounding spaces removed (all ``""`` when the file lacks the field);
+        only those of the ``rows`` mask when given, which strips just them: a force file's attributes
+        are wanted for the fifth of its rows inside the study area."""
         if key not in self.match:
-            return pd.Series([""] * len(self.frame), index=self.frame.index, dtype=object)
-        return self.frame[self.match.columns[key]].str.strip()
+            values = pd.Series([""] * len(self.frame), index=self.frame.index, dtype=object)
+            return values if rows is None else values[rows]
+        if key in self._stripped:
+            return self._stripped[key] if rows is None else self._stripped[key][rows]
+        if rows is not None:
+            return self.frame[self.match.columns[key]][rows].str.strip()
+        self._stripped[key] = self.frame[self.match.columns[key]].str.strip()
+        return self._stripped[key]
 
 
 def table_from_frame(frame: pd.DataFrame, file_name: str, schema: Schema) -> Table:
@@ -635,246 +642,3 @@ def _read_xlsx(data: bytes, name: str, schema: Schema) -> Table:
     if index:
         notes.append(f"headings found on row {index + 1}")
     return Table(name, frame, np.asarray(rows, dtype=np.int64), match, (), tuple(notes))
-
-
-# ---- values ---------------------------------------------------------------------------------------------
-
-_NUMBER = r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$"
-#: A number written with thousands separators in the one correct way: 1,234 or 12,345,678.5.
-_GROUPED = r"^\s*[-+]?\d{1,3}(,\d{3})+(\.\d*)?\s*$"
-
-
-def numbers(values: pd.Series | Iterable[str], *, thousands: bool = False) -> np.ndarray:
-    """Text to floats, NaN where empty or not a number (vectorised in Arrow: a year of rows in ms).
-
-    With ``thousands``, commas are read as thousands separators only where they group digits in threes
-    (12,345): "1,2,3" is not a number, never 123.
-    """
-    series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
-    arr = pa.array(series if series.dtype == "str" else series.astype(str), from_pandas=True)
-    if thousands:
-        grouped = pc.fill_null(pc.match_substring_regex(arr, _GROUPED), False)
-        arr = pc.if_else(grouped, pc.replace_substring(arr, ",", ""), arr)
-    ok = pc.match_substring_regex(arr, _NUMBER)
-    cleaned = pc.utf8_trim_whitespace(pc.if_else(ok, arr, pa.scalar(None, arr.type)))
-    return pc.cast(cleaned, pa.float64()).to_numpy(zero_copy_only=False).astype(float)
-
-
-def per_distinct(values: pd.Series, classify: Callable[[str], object]) -> np.ndarray:
-    """``classify`` of every value, as an object array, calling it once per distinct value.
-
-    Why: a year of rows holds a few dozen crime types, sizes or motives, and classifying text is the
-    slow part; classifying each distinct text once and spreading the answers keeps it to milliseconds.
-    """
-    codes, distinct = pd.factorize(values, use_na_sentinel=False)
-    answers = np.empty(len(distinct), dtype=object)
-    for i, value in enumerate(distinct):  # one by one, so a tuple answer stays one object
-        answers[i] = classify(value)
-    return answers[codes]
-
-
-#: Date layouts tried in order after ISO 8601. Day before month: these are UK files.
-_DATE_FORMATS = (
-    "%d/%m/%Y %H:%M:%S",
-    "%d/%m/%Y %H:%M",
-    "%d/%m/%Y",
-    "%d/%m/%y %H:%M",
-    "%d/%m/%y",
-    "%d-%m-%Y %H:%M:%S",
-    "%d-%m-%Y %H:%M",
-    "%d-%m-%Y",
-    "%d.%m.%Y",
-    "%d %b %Y",
-    "%d-%b-%Y",
-    "%d-%b-%y",
-    "%d %B %Y",
-    "%d %b %Y %H:%M",
-    "%d-%b-%Y %H:%M",
-    "%Y/%m/%d",
-    "%Y%m%d",
-)
-_MONTH_ONLY = r"\d{4}-\d{1,2}"
-#: A bare number where a date belongs: an Excel serial day number that lost its date format on export.
-_EXCEL_SERIAL = r"\d{5}(\.\d+)?"
-_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-#: Earliest date accepted: no partnership data source goes back further.
-EARLIEST_DATE = date(1990, 1, 1)
-
-
-def _to_datetime(texts: pd.Series, fmt: str) -> pd.Series:
-    """One layout tried on some texts: NaT where it does not fit. Read as UTC so that texts with and
-    without a time zone mix; a naive time stays as written, a zoned one becomes UTC."""
-    try:
-        out = pd.to_datetime(texts, format=fmt, errors="coerce", utc=True).dt.tz_localize(None)
-    except (ValueError, TypeError, OverflowError):
-        return pd.Series(pd.NaT, index=texts.index, dtype="datetime64[ns]")
-    # outside this range a "date" is a typing error, and may not even fit a nanosecond timestamp
-    plausible = (out >= pd.Timestamp(EARLIEST_DATE)) & (out < pd.Timestamp("2200-01-01"))
-    return out.where(plausible).astype("datetime64[ns]")
-
-
-def parse_dates(values: pd.Series, *, today: date | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(dates as datetime64[ns] with NaT where unreadable or implausible, True where only a month was given).
-
-    Each distinct text is parsed once, so a year of police.uk rows (12 distinct months) costs nothing.
-    Dates before 1990 or after today are treated as unreadable: they are typing errors, not incidents.
-    """
-    values = pd.Series(values, dtype=object).astype(str).str.strip()
-    uniques = pd.Series(values.unique(), dtype=object)
-    parsed = pd.Series(pd.NaT, index=uniques.index, dtype="datetime64[ns]")
-    month_only = uniques.str.fullmatch(_MONTH_ONLY).to_numpy(dtype=bool)
-    parsed[month_only] = _to_datetime(uniques[month_only] + "-01", "%Y-%m-%d")
-    serial = uniques.str.fullmatch(_EXCEL_SERIAL).to_numpy(dtype=bool)
-    if serial.any():
-        days = numbers(uniques[serial])
-        parsed[serial] = _EXCEL_EPOCH + pd.to_timedelta(days, unit="D")
-    text = (uniques != "").to_numpy(dtype=bool) & ~month_only & ~serial
-    for fmt in ("ISO8601", *_DATE_FORMATS):
-        todo = text & parsed.isna().to_numpy()
-        if not todo.any():
-            break
-        parsed[todo] = _to_datetime(uniques[todo], fmt)
-    latest = pd.Timestamp(today or date.today()) + pd.Timedelta(days=1)
-    parsed = parsed.where((parsed >= pd.Timestamp(EARLIEST_DATE)) & (parsed < latest))
-    position = pd.Index(uniques).get_indexer(values)
-    return parsed.to_numpy(dtype="datetime64[ns]")[position], month_only[position]
-
-
-@cache
-def _osgb_to_wgs84() -> pyproj.Transformer:
-    return pyproj.Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
-
-
-#: Plausible ranges: Great Britain and Northern Ireland, in degrees and in OS grid metres.
-_LAT_RANGE, _LON_RANGE = (49.0, 61.5), (-9.0, 2.5)
-_EASTING_RANGE, _NORTHING_RANGE = (0.0, 700_000.0), (0.0, 1_300_000.0)
-
-
-@dataclass(frozen=True)
-class Points:
-    """Point locations read from a table, with the rows that had none or had unusable values."""
-
-    lat: np.ndarray
-    lon: np.ndarray
-    missing: np.ndarray  # no location given at all
-    bad: np.ndarray  # something given, but not a usable location
-    from_grid: int = 0  # rows located from easting/northing
-
-
-def _between(values: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
-    return (values >= bounds[0]) & (values <= bounds[1])
-
-
-def read_points(table: Table) -> Points:
-    """Latitude/longitude where given and usable, else OS grid easting/northing converted with pyproj.
-
-    A zero in a coordinate column means "not recorded" in many exports, so (0, 0) counts as missing.
-    """
-    n = len(table)
-    lat = np.full(n, np.nan)
-    lon = np.full(n, np.nan)
-    given = np.zeros(n, dtype=bool)
-    if table.has("latitude") and table.has("longitude"):
-        lat_text, lon_text = table.col("latitude"), table.col("longitude")
-        given |= _present(lat_text) | _present(lon_text)
-        la, lo = numbers(lat_text), numbers(lon_text)
-        ok = _between(la, _LAT_RANGE) & _between(lo, _LON_RANGE)
-        lat[ok], lon[ok] = la[ok], lo[ok]
-    from_grid = 0
-    if table.has("easting") and table.has("northing"):
-        e_text, n_text = table.col("easting"), table.col("northing")
-        given |= _present(e_text) | _present(n_text)
-        e, no = numbers(e_text), numbers(n_text)
-        use = (
-            np.isnan(lat) & _between(e, _EASTING_RANGE) & _between(no, _NORTHING_RANGE) & ((e > 0) | (no > 0))
-        )
-        if use.any():
-            x, y = _osgb_to_wgs84().transform(e[use], no[use])
-            lon[use], lat[use] = x, y
-            from_grid = int(use.sum())
-    located = np.isfinite(lat) & np.isfinite(lon)
-    return Points(lat, lon, missing=~located & ~given, bad=~located & given, from_grid=from_grid)
-
-
-def _present(values: pd.Series) -> np.ndarray:
-    """Cells holding something other than blanks or the usual placeholders for "no value"."""
-    v = values.str.upper()
-    return (~v.isin(["", "NULL", "NA", "N/A", "NAN", "NONE", "0", "0.0"])).to_numpy(dtype=bool)
-
-
-def record_ids(
-    table: Table, id_key: str, rows: np.ndarray, identity: Sequence[pd.Series | np.ndarray]
-) -> RecordIds:
-    """Record ids for the selected ``rows`` (a mask): the id column where filled, else an identity key.
-
-    The identity key joins the given values (coordinates to 6 decimals, about 0.1 m) with ``|``; it is
-    the same whenever the same record is read again, which is what makes re-imports add nothing.
-
-    One row is one report (DESIGN section 3): publishers such as police.uk print separate reports with
-    identical cells (same month, snapped map point, street and type), so rows that share an identity key
-    are told apart by their occurrence number in the file, ``n``. The first keeps the bare key and the
-    n-th (n >= 2) gets ``#n``: three identical rows are three reports, re-reading the file gives the same
-    three ids, and ids stored before numbering existed (the bare key) still match their first row. Only a
-    repeated value in the id column itself is a duplicate (see :func:`repeated_ids`).
-    """
-    chosen = np.flatnonzero(rows)
-    # Arrow-backed text throughout: a million ids as Python strings would cost hundreds of megabytes
-    ids = table.col(id_key).iloc[chosen].astype("str").reset_index(drop=True)
-    todo = np.flatnonzero((ids == "").to_numpy(dtype=bool))
-    repeats = np.zeros(len(ids), dtype=bool)
-    if len(todo):
-        at = chosen[todo]
-        parts = [_key_part(values, at) for values in identity]
-        keys = pd.Series(pc.binary_join_element_wise(*parts, pa.scalar("|", pa.large_string())), dtype="str")
-        n = keys.groupby(keys, sort=False).cumcount().to_numpy() + 1
-        numbered = keys.where(n == 1, keys + "#" + pd.Series(n.astype(str), dtype="str"))
-        ids.iloc[todo] = numbered.array
-        repeats[todo] = n > 1
-    return RecordIds(ids.array, repeats)
-
-
-def _key_part(values: pd.Series | np.ndarray, at: np.ndarray) -> pa.Array:
-    """One value of an identity key per row at positions ``at``, as text: coordinates to 6 decimals."""
-    if isinstance(values, pd.Series):
-        return pa.array(values.iloc[at].astype("str"), type=pa.large_string())
-    chosen = np.asarray(values)[at]
-    if chosen.dtype.kind == "f":
-        return pa.array(np.char.mod("%.6f", chosen).astype(object), type=pa.large_string())
-    texts = [f"{v:.6f}" if isinstance(v, float) else str(v) for v in chosen.tolist()]
-    return pa.array(texts, type=pa.large_string())
-
-
-@dataclass(frozen=True)
-class RecordIds:
-    """Ids of the selected rows, and which of them repeat an earlier row's identity key (kept, numbered)."""
-
-    ids: pd.api.extensions.ExtensionArray
-    #: rows with no id whose identity key an earlier row of the file already had (the 2nd, 3rd... report)
-    repeats: np.ndarray
-
-
-def repeated_ids(values: pd.Series) -> np.ndarray:
-    """True for each filled value that already appeared earlier in the column: a record given twice."""
-    return (values != "").to_numpy() & values.duplicated().to_numpy()
-
-
-# ---- services ---------------------------------------------------------------------------------------------
-
-
-def http_request(url: str, form: dict[str, str] | None = None, *, timeout: float = 60) -> tuple[int, bytes]:
-    """GET ``url`` (or POST ``form``) -> (HTTP status, body); ConnectionError when it cannot be reached.
-
-    Importers take this as an injectable argument, so tests hand in recorded responses instead.
-    """
-    data = urllib.parse.urlencode(form).encode() if form is not None else None
-    request = urllib.request.Request(url, data=data, headers={"User-Agent": "kirklees-hotspots"})
-    host = urllib.parse.urlsplit(url).netloc
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise ConnectionError(
-            f"could not reach {host} ({getattr(exc, 'reason', exc)}); are you offline?"
-        ) from None

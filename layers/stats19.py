@@ -24,7 +24,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+import config
 from geo.boundaries import Wards
+from layers.identity import record_ids
 from layers.readers import (
     COORDINATE_FIELDS,
     COORDINATES,
@@ -34,10 +36,8 @@ from layers.readers import (
     Table,
     Upload,
     need,
-    numbers,
     peek_rows,
     read_table,
-    record_ids,
 )
 from layers.report import (
     NOT_KSI,
@@ -49,7 +49,10 @@ from layers.report import (
     check_when_and_where,
     incident_frame,
 )
+from layers.values import numbers
 
+#: The layer road collisions go to (``fed_by = "stats19"`` in data/layers.toml).
+LAYER = config.layer_fed_by("stats19")
 #: STATS19 severity codes (and the words some extracts use instead).
 SEVERITY = {
     "1": "Fatal",
@@ -131,7 +134,7 @@ def collisions(table: Table, casualties: Table | None, report: ImportReport, war
     index = record_ids(table, "index", keep, (table.col("date"), points.lat, points.lon, severity)).ids
     parsed = incident_frame(
         triage,
-        layer="ksi",
+        layer=LAYER,
         category=severity,
         source_id=index,
         dates=dates,
@@ -143,7 +146,8 @@ def collisions(table: Table, casualties: Table | None, report: ImportReport, war
     if casualties is not None:
         counts = ksi_casualties(casualties, table, report)
         matched = counts.reindex(index)
-        parsed["casualties"] = pd.array(matched["ksi"].fillna(0).to_numpy(dtype=int), dtype="Int32")
+        people = matched["fatal_or_serious"].fillna(0).to_numpy(dtype=int)
+        parsed["casualties"] = pd.array(people, dtype="Int32")
         attributes["fatal_casualties"] = matched["fatal"].fillna(0).astype(int).astype(str).to_numpy()
         attributes["serious_casualties"] = matched["serious"].fillna(0).astype(int).astype(str).to_numpy()
         if "adjusted" in matched:
@@ -178,7 +182,7 @@ def ksi_casualties(table: Table, collisions: Table, report: ImportReport) -> pd.
             "serious": (severity == "Serious").to_numpy(dtype=int),
         }
     )
-    frame["ksi"] = frame["fatal"] + frame["serious"]
+    frame["fatal_or_serious"] = frame["fatal"] + frame["serious"]
     if table.has("adjusted_serious"):
         # fatal casualties count 1; serious ones count their probability of being serious under the new system
         frame["adjusted"] = frame["fatal"] + np.nan_to_num(numbers(table.col("adjusted_serious")))

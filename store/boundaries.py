@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from store.db import Store
@@ -34,21 +35,64 @@ class BoundaryVersion:
     geojson: str
 
 
+#: Distinct points located per block: the ward finder holds a block as Python objects (~100 bytes a point).
+POINT_BLOCK = 100_000
+#: DuckDB's memory in a transaction that re-assigns incidents (:func:`reassign`), commit included: past it
+#: the distinct points, the update and the commit's rewrite spill to disk instead of growing with the store
+#: (without it DuckDB takes up to 80% of the machine's memory).
+REASSIGN_MEMORY = "160MB"
+
+
 def reassign(con: duckdb.DuckDBPyConnection, assign: Assign, outside_code: str) -> tuple[int, int]:
     """Give every stored incident the ward and district ``assign`` finds for its point, on an open
     transaction; returns (incidents, incidents now in ward ``outside_code``).
 
     Worked out per distinct point, not per row: police.uk snaps reports to shared map points, so there
     are far fewer points than incidents. Nothing is deleted: an incident outside every ward is kept.
+
+    Memory stays bounded however large the store (issue 13: under 600 MB at 10M incidents) when the
+    transaction is opened with ``memory_limit=REASSIGN_MEMORY``: DuckDB collects the distinct points and
+    commits the changes under that limit (spilling to disk past it), Python locates the points a
+    block at a time and hands back each point's place as a small number, and only rows whose ward or
+    district changes are rewritten - a new release of the same wards moves a few points near their
+    edges, so most rows are never touched.
     """
-    points = con.execute("SELECT DISTINCT lat, lon FROM incidents").df()
-    if not points.empty:
-        con.register("located", assign(points)[["lat", "lon", "ward_code", "district"]])
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE reassign_points AS "
+        "SELECT row_number() OVER () AS n, lat, lon FROM (SELECT DISTINCT lat, lon FROM incidents)"
+    )
+    # each point's new place as a small number into the few (ward, district) pairs, not as text
+    con.execute("CREATE OR REPLACE TEMP TABLE reassign_located (n BIGINT, place INTEGER)")
+    places: dict[tuple[str, str], int] = {}
+    points = int(con.execute("SELECT count(*) FROM reassign_points").fetchall()[0][0])
+    for first in range(1, points + 1, POINT_BLOCK):
+        block = con.execute(
+            "SELECT n, lat, lon FROM reassign_points WHERE n >= ? AND n < ?", [first, first + POINT_BLOCK]
+        ).df()
+        located = assign(block[["lat", "lon"]])
+        found, pairs = pd.factorize(pd.MultiIndex.from_arrays([located["ward_code"], located["district"]]))
+        ids = np.array([places.setdefault(pair, len(places)) for pair in pairs], dtype=np.int32)
+        con.register("located_block", pd.DataFrame({"n": block["n"].to_numpy(), "place": ids[found]}))
+        con.execute("INSERT INTO reassign_located SELECT n, place FROM located_block")
+        con.unregister("located_block")
+    con.register(
+        "reassign_places",
+        pd.DataFrame(
+            [(i, code, district) for (code, district), i in places.items()],
+            columns=["place", "ward_code", "district"],
+        ),
+    )
+    # only the values that change are rewritten (DuckDB holds every rewritten value in memory until the
+    # commit): a new release of the same wards moves few points, and new ward codes rarely move districts
+    for column in ("ward_code", "district"):
         con.execute(
-            "UPDATE incidents SET ward_code = l.ward_code, district = l.district FROM located l "
-            "WHERE incidents.lat = l.lat AND incidents.lon = l.lon"
+            f"UPDATE incidents SET {column} = w.{column} "
+            "FROM reassign_points p JOIN reassign_located l USING (n) JOIN reassign_places w USING (place) "
+            f"WHERE incidents.lat = p.lat AND incidents.lon = p.lon AND incidents.{column} <> w.{column}"
         )
-        con.unregister("located")
+    con.unregister("reassign_places")
+    con.execute("DROP TABLE reassign_points")
+    con.execute("DROP TABLE reassign_located")
     total, outside = con.execute(
         "SELECT count(*), count(*) FILTER (ward_code = ?) FROM incidents", [outside_code]
     ).fetchall()[0]
@@ -89,7 +133,7 @@ def undo(
     default when there was none) and every incident is re-assigned to them; undoing an import already
     replaced by a later one changes only its status. ``assign_for`` builds the ward finder for a version.
     """
-    with store.transaction() as con:
+    with store.transaction(memory_limit=REASSIGN_MEMORY) as con:
         row = con.execute("SELECT source, status FROM imports WHERE import_id = ?", [import_id]).fetchall()
         if not row or row[0][0] != "wards":
             raise ValueError(f"import {import_id} did not load ward boundaries")
@@ -156,3 +200,9 @@ def _put_in_force(con: duckdb.DuckDBPyConnection, boundary: BoundaryVersion | No
         (VERSION_KEY, boundary.version),
     ):
         con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
+
+def shapes_in_force(store: Store) -> tuple[str | None, str | None]:
+    """The loaded boundaries as GeoJSON text and the file they came from; (None, None) before any are
+    loaded (the shipped wards are then in force)."""
+    return store.get_meta(GEOJSON_KEY), store.get_meta(SOURCE_KEY)

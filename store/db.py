@@ -22,7 +22,7 @@ import json
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -241,16 +241,27 @@ class Store:
                 del readers[key]
 
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A write connection inside BEGIN/COMMIT; any exception rolls everything back."""
+    def transaction(self, *, memory_limit: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write connection inside BEGIN/COMMIT; any exception rolls everything back.
+
+        ``memory_limit`` (e.g. ``"256MB"``) caps DuckDB's memory until after the commit, which rewrites
+        whatever the transaction changed: past it DuckDB spills to disk rather than growing with the store.
+        """
         with self.connect() as con:
-            con.execute("BEGIN TRANSACTION")
+            if memory_limit:
+                con.execute(f"SET memory_limit = '{memory_limit}'")
             try:
-                yield con
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            con.execute("COMMIT")
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    yield con
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+                con.execute("COMMIT")
+            finally:
+                if memory_limit:
+                    with suppress(duckdb.Error):  # never hide the error that ended the transaction
+                        con.execute("RESET memory_limit")
 
     # ---- writes -------------------------------------------------------------------------------------
 

@@ -101,7 +101,11 @@ def _open(path: Path, *, read_only: bool, deadline: float, limit: float) -> duck
     pause = FIRST_PAUSE
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=read_only)
+            # DuckDB draws a progress bar on the process's own stdout for queries over 2 s (a large store),
+            # which would end up inside `--json` output piped to a file
+            con.execute("SET enable_progress_bar = false")
+            return con
         except duckdb.Error as exc:
             if not is_lock_conflict(exc):
                 problem = classify(exc, path)

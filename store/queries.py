@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from store.db import Store
@@ -114,4 +115,61 @@ def casualties_by_year(store: Store, adjusted_attribute: str) -> pd.DataFrame:
         "FROM incidents i JOIN imports m USING (import_id) "
         "WHERE m.status = 'complete' AND i.casualties IS NOT NULL GROUP BY ALL ORDER BY ALL",
         [path, path],
+    )
+
+
+def points_near(
+    store: Store, districts: tuple[str, ...], bounds: tuple[float, float, float, float]
+) -> pd.DataFrame:
+    """Incidents (month, layer, category, lat, lon) of ``districts`` or inside ``bounds``
+    (min lon, min lat, max lon, max lat): what monitoring an area against its buffer and control needs."""
+    minx, miny, maxx, maxy = bounds
+    in_districts = f"district IN ({', '.join('?' * len(districts))}) OR " if districts else ""
+    return store.query(
+        "SELECT date_trunc('month', date) AS month, layer, category, lat, lon FROM incidents "
+        f"WHERE {in_districts}(lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?)",
+        [*districts, miny, maxy, minx, maxx],
+    )
+
+
+def casualty_counts(store: Store, filters: Filters, by: tuple[str, ...]) -> pd.DataFrame:
+    """Casualties (the ``casualties`` column, filled for KSI collisions) grouped by ``by``: columns ``n``
+    (people) and ``known`` (rows with a casualty figure; 0 means none were loaded)."""
+    where, params = filters.where()
+    keys = ", ".join(by)
+    return store.query(
+        f"SELECT {keys}, coalesce(sum(casualties), 0) AS n, count(casualties) AS known "
+        f"FROM incidents WHERE {where} GROUP BY {keys}",
+        params,
+    )
+
+
+def cell_months(store: Store, filters: Filters, res: int) -> pd.DataFrame:
+    """Incidents per (cell at ``res`` as uint64, month as a timestamp, layer, category): columns ``cell``,
+    ``month``, ``layer``, ``category``, ``n`` - the frame every hotspot analysis starts from."""
+    key = f"h3_r{int(res)}"
+    frame = monthly(store, filters, by=(key, "layer", "category")).rename(columns={key: "cell"})
+    frame["cell"] = frame["cell"].astype(np.uint64)
+    frame["month"] = pd.to_datetime(frame["month"])
+    return frame[["cell", "month", "layer", "category", "n"]]
+
+
+def cell_streets(store: Store, filters: Filters, res: int) -> pd.DataFrame:
+    """Incidents per (cell at ``res`` as uint64, street): what names a hot cell by its busiest street."""
+    key = f"h3_r{int(res)}"
+    frame = counts(store, filters, by=(key, "street")).rename(columns={key: "cell"})
+    frame["cell"] = frame["cell"].astype(np.uint64)
+    return frame
+
+
+def located_incidents(store: Store, filters: Filters, res: int) -> pd.DataFrame:
+    """Each incident's layer, category, lat, lon, street and cell at ``res`` (column ``cell``), in a fixed
+    order (layer, then source id) so that ties between places always break the same way."""
+    if res not in (7, 8, 9, 10):
+        raise ValueError("the resolution must be 7, 8, 9 or 10")
+    where, params = filters.where()
+    return store.query(
+        f"SELECT layer, category, lat, lon, street, h3_r{int(res)} AS cell FROM incidents "
+        f"WHERE {where} ORDER BY layer, source_id",
+        params,
     )

@@ -227,8 +227,18 @@ def screenshot_whole_page(page, path: Path) -> None:
 
 
 def open_choices(page, label: str) -> None:
-    """Open the Streamlit select box labelled ``label``."""
-    page.get_by_role("combobox", name=label).click()
+    """Open the Streamlit select box labelled ``label``, trying again when its list does not appear: a
+    click that lands while the map's first value reruns the page can be lost."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    for _ in range(3):
+        page.get_by_role("combobox", name=label).click()
+        try:
+            page.get_by_role("listbox").first.wait_for(state="visible", timeout=5_000)
+            return
+        except PlaywrightTimeoutError:
+            page.keyboard.press("Escape")
+    raise AssertionError(f"the {label} list never opened")
 
 
 def pick(page, option: str) -> None:

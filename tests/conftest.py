@@ -85,3 +85,15 @@ def app_url(chromium: Path, demo_store: Store) -> Iterator[str]:
     """``streamlit run app.py`` on the session's demo store; only for tests that do not write to it."""
     with bs.app_server(demo_store.path, bs.OUTPUT_DIR / "streamlit-browser-test.log") as url:
         yield url
+
+
+@pytest.fixture
+def demo_app(monkeypatch: pytest.MonkeyPatch, demo_store: Store):
+    """The whole app (``app.py``) run once in AppTest on the session's demo store, with no exception."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("HOTSPOTS_STORE", str(demo_store.path))
+    at = AppTest.from_file(str(config.PROJECT_DIR / "app.py"), default_timeout=120)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at

@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import re
 import subprocess
 import sys
+from collections import Counter
 from datetime import date, datetime
 
 import h3
@@ -17,21 +19,22 @@ import shapely
 from shapely.geometry import box
 
 import config
+from briefing.analyses import plan
 from geo.action_days import (
     ActionPlan,
     Location,
     Weight,
     apply_weights,
+    automatic_window,
     distance_m,
     layer_weights,
     load_presets,
     pick,
-    plan,
     street_name,
 )
 from geo.boundaries import Wards
 from geo.grid import study_grid
-from geo.rates import Period
+from geo.rates import Period, add_months
 from layers.ingest import current_wards
 from store import Store
 
@@ -172,9 +175,24 @@ def test_presets_are_read_from_the_data_file() -> None:
     assert list(presets) == ["police", "fire", "environment", "roads"]
     police = {w.category for w in presets["police"].weights}
     assert police == {"Violence and sexual offences", "Drugs", "Possession of weapons", "Robbery", "Burglary"}
-    assert {w.layer for w in presets["fire"].weights} == {"deliberate_fire", "council_asb", "fly_tipping"}
+    # "Fire" counts deliberate fires and nothing else, so its top places are where fires are set
+    assert [(w.layer, w.category) for w in presets["fire"].weights] == [("deliberate_fire", None)]
+    # every part of every preset says why it counts, for the weights table on the page and in the PDF
+    assert all(w.why.strip() for p in presets.values() for w in p.weights)
     assert {(w.layer, w.category) for w in presets["roads"].weights} == {("ksi", None)}
     assert defaults.n >= 1 and defaults.min_distance_m > 0
+
+
+def test_automatic_window_is_the_shortest_holding_enough() -> None:
+    """By hand: 10, 50 and 60 incidents in Jan-Mar 2025 (and 500 in Jun 2024, outside every window).
+    Ending March: 1 month holds 60, 2 months 110, 3 months 120; 6 months still 120."""
+    counts = {date(2024, 6, 1): 500, date(2025, 1, 1): 10, date(2025, 2, 1): 50, date(2025, 3, 1): 60}
+    windows = (1, 2, 3, 6)
+    assert automatic_window(counts, date(2025, 3, 1), windows, 60) == 1
+    assert automatic_window(counts, date(2025, 3, 1), windows, 100) == 2
+    assert automatic_window(counts, date(2025, 3, 1), windows, 120) == 3
+    assert automatic_window(counts, date(2025, 3, 1), windows, 121) == 6  # never enough: the longest
+    assert automatic_window({}, date(2025, 3, 1), windows, 1) == 6
 
 
 def test_street_name_ignores_blanks() -> None:
@@ -293,19 +311,31 @@ def _demo_plan(demo_store: Store, n: int = 15):
     )
 
 
-def test_printable_list_is_one_page_with_every_location(demo_store: Store) -> None:
+def test_printable_list_has_the_weights_a_map_and_every_location(demo_store: Store) -> None:
     from pypdf import PdfReader
 
-    from views.action_days_page import MAX_LOCATIONS, pdf_bytes
+    from briefing.action_days import MAX_LOCATIONS, location_maps, pdf_bytes
 
     result = _demo_plan(demo_store, n=MAX_LOCATIONS)
     assert len(result.locations) == MAX_LOCATIONS
-    reader = PdfReader(io.BytesIO(pdf_bytes(result, synthetic=True, produced=datetime(2025, 10, 6, 9, 0))))
-    assert len(reader.pages) == 1
-    text = " ".join(reader.pages[0].extract_text().split())
+    pngs = location_maps(result, current_wards(demo_store), district="Huddersfield", ward=None)
+    data = pdf_bytes(result, synthetic=True, produced=datetime(2025, 10, 6, 9, 0), maps_png=pngs)
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) == 2  # the weights and the map(s), then the list
+    # the map of the numbered places, and an enlarged part where numbers would share a pin
+    assert len(reader.pages[0].images) == len(pngs) >= 1
+    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
     assert "Action-day locations: Huddersfield" in text
     assert "Jul 2025 to Sep 2025 (3 months)" in text and "Produced 06 October 2025" in text
     assert "SYNTHETIC DEMO DATA" in text and "Partner — OFFICIAL" in text
+    # the weights table: every part of the police preset with its weight and its reason
+    for w in result.weights:
+        assert w.category in text and " ".join(w.why.split()[:4]) in text
+    # what the ranking rests on: the police crimes of the window, counted here straight from the store
+    where = "layer = 'crime' AND category IN (SELECT unnest(?)) AND district = ? AND date BETWEEN ? AND ?"
+    params = [[w.category for w in result.weights], "Huddersfield", date(2025, 7, 1), date(2025, 9, 30)]
+    (n,) = demo_store.query(f"SELECT count(*) AS n FROM incidents WHERE {where}", params)["n"]
+    assert f"Based on {n:,} incidents of the chosen kinds from Jul 2025 to Sep 2025." in text
     for loc in result.locations:
         assert f"{loc.lat:.5f}, {loc.lon:.5f}" in text
     assert text.count("for a weighted score of") == MAX_LOCATIONS
@@ -314,7 +344,7 @@ def test_printable_list_is_one_page_with_every_location(demo_store: Store) -> No
 def test_exports_print_hostile_text_as_typed() -> None:
     from pypdf import PdfReader
 
-    from views.action_days_page import csv_bytes, pdf_bytes
+    from briefing.action_days import csv_bytes, pdf_bytes
 
     street = "<script>alert(1)</script> **Ünïcödé** Straße"
     loc = Location(
@@ -365,3 +395,60 @@ def test_action_days_page_in_apptest(demo_store: Store, monkeypatch: pytest.Monk
         at.number_input(key=f"ad_w_{lid}").set_value(0.0)
     at.run()
     assert not at.exception and "at least one layer" in at.info[0].value
+
+
+def _fires_per_cell(store: Store, district: str, first: date, last: date) -> dict[str, int]:
+    """Deliberate fires per H3 resolution-9 cell, counted here from the raw coordinates (not the store's
+    cell columns nor the picker), in a district over whole months ``first`` to ``last``."""
+    rows = store.query(
+        "SELECT lat, lon FROM incidents WHERE layer = 'deliberate_fire' AND district = ? "
+        "AND date >= ? AND date < ?",
+        [district, first, add_months(last, 1)],
+    )
+    cells = (h3.latlng_to_cell(lat, lon, 9) for lat, lon in zip(rows["lat"], rows["lon"], strict=True))
+    return dict(Counter(cells))
+
+
+def test_fire_preset_puts_places_with_deliberate_fires_first(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    def page() -> None:
+        from views import action_days_page
+
+        action_days_page.render()
+
+    monkeypatch.setenv("HOTSPOTS_STORE", str(demo_store.path))
+    at = AppTest.from_function(page, default_timeout=240).run()
+    at.selectbox(key="ad_district").set_value("Huddersfield").run()
+    at.radio(key="ad_preset").set_value("fire").run()
+    assert not at.exception, at.exception
+    # the weights are shown: deliberate fires, and nothing else, with the reason
+    weights = at.table[0].value
+    assert list(weights.index) == ["Deliberate fires"] and "fire" in weights["Why"].iloc[0]
+    # the automatic window, and the count it rests on, checked against the raw records
+    basis = next(c.value for c in at.caption if "Based on" in c.value)
+    found = re.search(r"Based on ([\d,]+) deliberate fires from (\w{3} \d{4}) to (\w{3} \d{4})\.", basis)
+    assert found, basis
+    first, last = (datetime.strptime(m, "%b %Y").date() for m in found.group(2, 3))
+    fires = _fires_per_cell(demo_store, "Huddersfield", first, last)
+    assert int(found.group(1).replace(",", "")) == sum(fires.values())
+    settings, _ = load_presets()
+    windows = sorted(o for o in at.selectbox(key="ad_window").options if o.isdigit())
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    # enough fires (the data file's minimum), and a month shorter would not have held enough
+    shorter = [int(w) for w in windows if int(w) < months]
+    assert sum(fires.values()) >= settings.enough_incidents
+    if shorter:
+        start = add_months(last, -(max(shorter) - 1))
+        fewer = _fires_per_cell(demo_store, "Huddersfield", start, last)
+        assert sum(fewer.values()) < settings.enough_incidents
+    # every place listed has deliberate fires, exactly as many as the page says, and the first place has
+    # as many as any cell of the district: the preset ranks by fires, nothing else
+    table = at.dataframe[0].value
+    assert len(table) == 10
+    listed = [fires.get(cell, 0) for cell in table["h3_cell"]]
+    assert min(listed) >= 1 and listed == table["incidents"].tolist()
+    assert listed[0] == max(fires.values()) and listed == sorted(listed, reverse=True)
+    assert set(table["counts"].str.replace(r": \d+$", "", regex=True)) == {"Deliberate fires"}

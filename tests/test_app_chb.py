@@ -7,16 +7,20 @@ restarted server would; designations must come back from the store, not from ses
 from __future__ import annotations
 
 import getpass
+import json
 import shutil
+import tomllib
 from datetime import date
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import config
 from layers.ingest import current_wards
 from store import Store
 from store import designations as des
+from tests.test_chart_colours_and_months import colours_in_file
 from views import maps
 from views.chb_page import chb_map
 from views.common import plain
@@ -25,6 +29,7 @@ HOSTILE = "Ashbrow <script>alert(1)</script> [x](javascript:alert(2))"
 
 #: Who a change is recorded as in local mode (one analyst on this computer, no sign-in): the login name.
 ANALYST = f"{getpass.getuser()} (local)"
+CHB_TOML = config.DATA_DIR / "chb.toml"
 
 def _page() -> None:
     from views import chb_page
@@ -112,6 +117,49 @@ def test_designation_round_trip(store: Store) -> None:
     assert kept.retired and kept.retired_by == ANALYST
 
 
+def test_saving_an_area_empties_the_form_and_charts_the_area_in_layer_colours(store: Store) -> None:
+    wards = current_wards(store)
+    at = _start()
+    at.radio(key="chb_method").set_value("wards").run()
+    at.multiselect(key="chb_wards").select(wards.codes[wards.names.index("Ashbrow")]).run()
+    at.text_input(key="chb_new_name").input("Ashbrow centre")
+    at.date_input(key="chb_new_Clear").set_value(date(2024, 4, 1))
+    at.number_input(key="chb_new_buffer").set_value(300)
+    at.text_area(key="chb_new_notes").input("Operation Nightjar")
+    _click(at, "Save designated area")
+    assert at.success[0].value == "Saved “Ashbrow centre”."
+    assert len(des.designations(store)) == 1
+    assert at.text_input(key="chb_new_name").value == ""
+    assert at.date_input(key="chb_new_Clear").value is None
+    assert at.text_area(key="chb_new_notes").value == ""
+    assert at.multiselect(key="chb_wards").value == []
+    assert not any("Marked out" in c.value for c in at.caption)  # no area carried over
+    # the buffer is back to the default of data/chb.toml
+    assert at.number_input(key="chb_new_buffer").value == tomllib.loads(CHB_TOML.read_text())["monitoring"][
+        "buffer_m"
+    ]
+    # the new area's charts: each layer in its colour of data/layers.toml, every month with its year
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    by_layer = [s for s in specs if s.get("encoding", {}).get("color", {}).get("field") == "Layer"]
+    assert by_layer, "the area's incidents by layer are charted"
+    for spec in by_layer:
+        scale = spec["encoding"]["color"]["scale"]
+        assert dict(zip(scale["domain"], scale["range"], strict=True)) == colours_in_file()
+    for spec in specs:  # a layered chart draws its first layer's axis
+        xs = [p["encoding"]["x"] for p in [spec, *spec.get("layer", [])] if "x" in p.get("encoding", {})]
+        temporal = [x for x in xs if x.get("type") == "temporal"]
+        assert temporal and temporal[0]["axis"]["format"] == "%b %Y", spec
+    # its before/after table names the weighted displacement quotient in words and says what it means
+    (comparisons,) = [d.value for d in at.dataframe if any("displacement" in c for c in d.value.columns)]
+    assert "Weighted displacement quotient (WDQ)" in comparisons.columns
+    assert "WDQ" not in comparisons.columns
+    assert any("weighted displacement quotient (WDQ) compares" in c.value for c in at.caption)
+    # and saving again without filling it in is refused, not a second copy of the same area
+    _click(at, "Save designated area")
+    assert "Mark out the area first" in at.error[0].value
+    assert len(des.designations(store)) == 1
+
+
 def test_saving_without_an_area_or_a_name_is_refused(store: Store) -> None:
     at = _start()
     at.text_input(key="chb_new_name").input("Nowhere")
@@ -137,13 +185,20 @@ def test_map_escapes_names_in_tooltips(store: Store) -> None:
         phase_starts={},
         created_by="t",
     )
-    from geo.chb import designated_status, load_settings
+    from briefing.register import designated_status
+    from geo.chb import load_settings
+    from geo.coverage import Coverage
     from store.queries import date_range
 
-    status = designated_status(store, wards, load_settings(), None, made, date_range(store))
+    status = designated_status(
+        store, wards, load_settings(), None, made, date_range(store), Coverage.from_frame(store.coverage())
+    )
     page = chb_map(maps.base_map(store, wards), [], [status]).get_root().render()
     assert "<script>alert(1)</script>" not in page
     # the tooltip text is HTML-escaped, then JSON-encoded into the page (& written as \u0026)
     assert "\\u0026lt;script\\u0026gt;alert(1)\\u0026lt;/script\\u0026gt;" in page
-    assert "Draw an area" in page and "draw:created" in page
+    # the page calls the drawing tool in the app's map script, which announces the area as leaflet.draw would
+    assert "kirklees.polygonDraw(" in page
+    script = (config.PROJECT_DIR / "static/js/maps.js").read_text(encoding="utf-8")
+    assert "polygonDraw: polygonDraw" in script and 'map.fire("draw:created"' in script
     assert "leaflet.draw" not in page  # the drawing tool needs no plugin from a CDN

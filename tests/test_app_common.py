@@ -11,9 +11,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import config
+from briefing.analyses import hotspots_from_store
+from briefing.exports import labelled
+from geo.classes import HEADTAIL, Classes
 from geo.coverage import Coverage
 from geo.grid import study_grid
-from geo.hotspots import default_window, hotspots_from_store
+from geo.hotspots import default_window
 from layers.ingest import current_wards
 from store import Store
 from store.queries import Filters, counts
@@ -58,10 +61,10 @@ def test_file_names_are_safe_and_say_synthetic() -> None:
 
 def test_exports_carry_the_synthetic_label_on_every_row() -> None:
     table = pd.DataFrame({"ward": ["Ashbrow", "Dalton"], "n": [3, 4]})
-    shown = common.labelled(table, True)
+    shown = labelled(table, True)
     assert list(shown.columns) == ["data", "ward", "n"]
     assert (shown["data"] == config.SYNTHETIC_LABEL).all() and shown["n"].tolist() == [3, 4]
-    assert common.labelled(table, False) is table
+    assert labelled(table, False) is table
 
 
 def test_plain_escapes_markdown_and_html() -> None:
@@ -88,7 +91,8 @@ def test_map_and_hotspots_name_a_hexagon_after_the_same_ward(demo_store: Store) 
         "h3"
     )["ward"]
 
-    drawn = map_page._hexes(str(demo_store.path), demo_store.version(), filters, 9, grid)
+    one_colour = Classes(HEADTAIL, (1,))  # colours play no part in how hexagons are named
+    drawn = map_page._hexes(str(demo_store.path), demo_store.version(), filters, 9, one_colour, grid)
     features = json.loads(drawn.geojson_text)["features"]
     map_wards = {_cell_of(f["geometry"]["coordinates"][0]): f["properties"]["ward"] for f in features}
     assert len(map_wards) == len(features) > 300

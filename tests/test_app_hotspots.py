@@ -8,10 +8,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import config
+from briefing.analyses import hotspots_from_store
 from geo.coverage import Coverage
 from geo.gistar import CLASS_LABELS
 from geo.grid import study_grid
-from geo.hotspots import analyse, default_window, hotspots_from_store
+from geo.hotspots import analyse, default_window
 from geo.trends import PATTERN_RULES
 from layers.ingest import current_wards
 from store import Store

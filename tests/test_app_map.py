@@ -6,6 +6,7 @@ page shows the right numbers, not merely different ones.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 from pathlib import Path
@@ -16,11 +17,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import config
+from briefing.reads import ward_populations
 from geo.boundaries import load_wards
 from geo.rates import Period, add_months
 from layers.importer import run_import
 from layers.ingest import PARSED_COLUMNS, current_wards, ingest
-from layers.population import ward_populations
 from layers.readers import Upload
 from store import Store
 from store.queries import Filters, counts, date_range
@@ -34,12 +35,8 @@ ALL_LAYERS = tuple(lid for lid in config.layers() if lid != "asb")
 
 
 @pytest.fixture
-def app(monkeypatch: pytest.MonkeyPatch, demo_store: Store) -> AppTest:
-    monkeypatch.setenv("HOTSPOTS_STORE", str(demo_store.path))
-    at = AppTest.from_file(str(APP), default_timeout=90)
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+def app(demo_app: AppTest) -> AppTest:
+    return demo_app
 
 
 def default_period(store: Store) -> Period:
@@ -247,4 +244,10 @@ def test_map_assets_point_only_at_the_local_copy(tmp_path: Path) -> None:
     links = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert "/hotspots/app/static/vendor/leaflet/leaflet.js" in links
     assert "/hotspots/app/static/vendor/leaflet/leaflet.css" in links
+    # the app's own map script, after Leaflet, named by a hash of the file so a changed file is fetched anew
+    ours = [u for u in links if u.startswith("/hotspots/app/static/js/maps.js?v=")]
+    leaflet = links.index("/hotspots/app/static/vendor/leaflet/leaflet.js")
+    assert len(ours) == 1 and links.index(ours[0]) > leaflet
+    digest = hashlib.sha256((config.PROJECT_DIR / "static/js/maps.js").read_bytes()).hexdigest()
+    assert digest.startswith(ours[0].split("?v=")[1])
     assert [u for u in links if "//" in u] == []

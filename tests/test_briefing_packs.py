@@ -13,7 +13,8 @@ import pytest
 from pypdf import PdfReader
 
 import config
-from briefing import packs
+from briefing import analyses, packs
+from briefing.analyses import hotspots_from_store
 from briefing.headlines import HeadlineRow, headline_rows
 from briefing.model import SECTION_HEADINGS, Pack
 from briefing.packs import (
@@ -32,7 +33,6 @@ from briefing.tables import action_day_cells, headline_cells, hotspot_cells
 from geo import action_days
 from geo.grid import study_grid
 from geo.harm import default_weights
-from geo.hotspots import hotspots_from_store
 from geo.rates import area_population
 from store import Store
 from store.queries import Filters, cell_counts, counts
@@ -172,7 +172,7 @@ def test_measure_rows_count_their_categories(huddersfield, demo_store: Store) ->
 def test_action_days_are_the_pickers_answer(ctx: PackContext, huddersfield, demo_store: Store) -> None:
     pack = huddersfield["partner"][0]
     defaults, presets = action_days.load_presets()
-    police = action_days.plan(
+    police = analyses.plan(
         demo_store,
         ctx.wards,
         weights=presets["police"].weights,

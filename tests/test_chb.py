@@ -2,42 +2,44 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from datetime import date
 from pathlib import Path
 
+import h3
 import numpy as np
 import pandas as pd
 import pyogrio.raw
 import pytest
 import shapely
 from pyproj import Transformer
-from shapely.geometry import Point, box, mapping
+from shapely.geometry import Point, Polygon, box, mapping
 
 import config
+from briefing import register as chb_register
+from briefing.register import analyse_chb, designated_status, register_table
 from geo import chb
 from geo.boundaries import load_wards
 from geo.chb import (
     Candidate,
     ChbAnalysis,
     Signals,
-    analyse_chb,
     area_from_cells,
-    area_from_upload,
     area_from_wards,
-    cells_outline,
-    designated_status,
     find_candidates,
     last_complete_slice,
     load_settings,
-    register_table,
 )
+from geo.coverage import Coverage
 from geo.trends import TREND_CLASSES
+from layers.area_files import area_from_upload
 from layers.demo import build_demo_store, load_profile
 from layers.ingest import PARSED_COLUMNS, current_wards, ingest
 from store import Store
@@ -117,12 +119,27 @@ def test_candidates_are_connected_thresholded_and_stable(demo_store: Store, sett
         assert c.phase in settings.phase_names
         assert c.status.trend in TREND_CLASSES
         # the outline is the union of the cells, in one piece (cells are H3 neighbours)
-        assert c.outline.equals(cells_outline([int(x, 16) for x in c.cells]))
+        hexagons = [Polygon([(lon, lat) for lat, lon in h3.cell_to_boundary(x)]) for x in c.cells]
+        assert c.outline.symmetric_difference(shapely.union_all(hexagons)).area < 1e-12
         assert c.outline.geom_type == "Polygon"
         assert c.outline.contains(Point(c.centre[1], c.centre[0]))
         assert sum(c.counts.values()) == c.window_total
     # the busiest town centre is a persistent serious-violence hotspot
     assert first[0].phase == "Clear" and first[0].status.trend == "Persistent hot spot"
+
+
+def test_the_register_reads_only_the_months_it_analyses(demo_store: Store, settings) -> None:
+    """With a one-year trend window (12 months) the analysis holds no counts older than the window or the
+    12 months to the latest month (each area's "last 12 months"), though the demo goes back three years."""
+    short = dataclasses.replace(settings, slice="month", slices=12)
+    analysis = _analysis(demo_store, short)
+    latest = Coverage.from_frame(demo_store.coverage()).latest(list(short.indicators))
+    assert latest is not None
+    year_back = pd.Timestamp(latest.year - 1, latest.month, 1) + pd.DateOffset(months=1)
+    since = min(analysis.slices[0].start_time, year_back)
+    stored_first, _ = date_range(demo_store)
+    assert pd.Timestamp(stored_first) < since - pd.DateOffset(months=12)  # the store reaches back further
+    assert analysis.counts["month"].min() == since
 
 
 def test_last_complete_slice_leaves_out_a_quarter_in_progress() -> None:
@@ -131,7 +148,7 @@ def test_last_complete_slice_leaves_out_a_quarter_in_progress() -> None:
     assert str(last_complete_slice(date(2025, 8, 1), "month")) == "2025-08"
 
 
-def test_phase_rules_come_from_the_file_in_order(settings, tmp_path: Path) -> None:
+def test_phase_rules_come_from_the_file_in_order(settings) -> None:
     assert settings.phase_names == ("Clear", "Hold", "Build")
 
     def phase(trend: str, latest: bool, recently: bool, recent_trend: str) -> str:
@@ -144,16 +161,14 @@ def test_phase_rules_come_from_the_file_in_order(settings, tmp_path: Path) -> No
     assert phase("No pattern detected", False, True, "down") == "Hold"  # just cooled
     assert phase("No pattern detected", False, False, "none") == "Build"
     assert phase("Historical hot spot", False, False, "down") == "Build"
-    original = (config.DATA_DIR / "chb.toml").read_text()
-    bad = tmp_path / "chb.toml"
+    original = config.CHB_FILE.read_text()
     for old, new, message in [
         ('"New hot spot"', '"Brand new hot spot"', "Brand new hot spot"),
         ('recent_trend = ["down"]', 'recent_trend = ["sideways"]', "sideways"),
         ('since = "after_peak"', 'since = "yesterday"', "yesterday"),
     ]:
-        bad.write_text(original.replace(old, new))
         with pytest.raises(ValueError, match=message):
-            load_settings(bad)
+            load_settings(tomllib.loads(original.replace(old, new)))
 
 
 def test_since_is_read_the_way_the_rule_says() -> None:
@@ -321,7 +336,9 @@ def test_register_with_a_designated_area_on_the_demo(demo_store: Store, settings
         phase_starts={"Clear": date(2024, 4, 1), "Hold": date(2024, 10, 1), "Build": date(2025, 4, 1)},
         created_by="test",
     )
-    status = designated_status(store, wards, settings, analysis, area, date_range(store))
+    status = designated_status(
+        store, wards, settings, analysis, area, date_range(store), Coverage.from_frame(store.coverage())
+    )
     assert status.phase == "Build" and status.since == date(2025, 4, 1)
     assert status.ward_names[0] == "Ashbrow"
     assert status.status.phase == planted.phase  # same cells, same data: the same reading
@@ -331,7 +348,7 @@ def test_register_with_a_designated_area_on_the_demo(demo_store: Store, settings
     assert status.reading == build.reading
     assert status.last_12 >= status.last_3
     table = register_table(candidates, [status])
-    assert list(table.columns) == list(chb.REGISTER_COLUMNS)
+    assert list(table.columns) == list(chb_register.REGISTER_COLUMNS)
     assert table.iloc[0][["kind", "name", "phase"]].tolist() == ["designated", "Ashbrow CHB", "Build"]
     assert len(table) == len(candidates) + 1
     assert set(table["kind"]) == {"designated", "candidate"}
@@ -383,7 +400,7 @@ def test_too_little_data_gives_no_analysis_but_designations_still_monitor(
     empty_store: Store, settings
 ) -> None:
     demo_wards = load_wards()
-    nothing = chb.build_register(empty_store, demo_wards, settings)  # no store file yet
+    nothing = chb_register.build_register(empty_store, demo_wards, settings)  # no store file yet
     assert nothing.candidates == [] and nothing.as_at is None
     rows = [("crime", "Drugs", f"2025-0{m}-01", 53.6745, -1.7790) for m in range(1, 10)]
     frame = pd.DataFrame(rows, columns=["layer", "category", "date", "lat", "lon"])
@@ -402,7 +419,7 @@ def test_too_little_data_gives_no_analysis_but_designations_still_monitor(
         phase_starts={"Clear": date(2025, 5, 1)},
         created_by="t",
     )
-    register = chb.build_register(empty_store, demo_wards, settings)
+    register = chb_register.build_register(empty_store, demo_wards, settings)
     assert register.analysis is None and register.candidates == []  # 3 quarters < 10 slices
     assert register.as_at == date(2025, 9, 1) and register.settings is settings  # the latest month of data
     (status,) = register.designated

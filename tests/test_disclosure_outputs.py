@@ -20,15 +20,16 @@ import pytest
 
 import config
 from briefing import public, scorecard
+from briefing.analyses import hotspots_from_store
 from briefing.packs import PackContext, area_places, build_pack, district_places, ward_places
 from briefing.scorecard import Scorecard, compute_scorecard, public_scorecard
 from briefing.suppression import Disclosure
 from briefing.ward_profile import build_ward_profile
 from geo import public_map
+from geo.classes import HEADTAIL, Classes
 from geo.coverage import Coverage
 from geo.disclosure import Suppression, Table
 from geo.grid import study_grid
-from geo.hotspots import hotspots_from_store
 from geo.measurable import combinable
 from geo.rates import Period, add_months
 from layers.importer import run_import
@@ -235,7 +236,10 @@ def map_views(store: Store, months: int) -> Findings:
         res = 9 if district else 8
         grid = study_grid(wards, res, district=district, ward=ward)
         chosen = map_page.public_layers(filters, coverage)
-        hexes, decided = map_page._public(str(store.path), store.version(), filters, res, chosen, grid, wards)
+        colours = Classes(HEADTAIL, (THRESHOLD,))  # the colours play no part in what is printed
+        hexes, decided = map_page._public(
+            str(store.path), store.version(), filters, res, chosen, colours, grid, wards
+        )
         area = public_map.area_key(district, ward)
         earlier = period.previous()
         table = map_page.summary_table(

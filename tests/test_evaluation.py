@@ -11,9 +11,9 @@ import pytest
 from geo.boundaries import load_wards
 from geo.evaluation import GISTAR, TOP_COUNT, capture, compare, quartic_density, to_metres, top_cells
 from geo.grid import study_grid
-from geo.hotspots import evaluate, read_counts
+from geo.hotspots import evaluate
 from store import Store
-from store.queries import Filters
+from store.queries import Filters, cell_months
 
 
 def test_capture_hand_example():
@@ -71,7 +71,7 @@ def test_compare_methods_on_a_planted_persistent_hotspot():
 def test_evaluate_on_the_demo(demo_store: Store):
     grid = study_grid(load_wards(), 9)
     filters = Filters(layers=("council_asb",))  # the demo's (typed) ASB
-    frame, fine = read_counts(demo_store, filters, 9), read_counts(demo_store, filters, 10)
+    frame, fine = cell_months(demo_store, filters, 9), cell_months(demo_store, filters, 10)
     period = pd.Period
     table = evaluate(
         frame,

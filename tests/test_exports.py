@@ -22,9 +22,9 @@ import pandas as pd
 import pytest
 
 import config
-from geo.action_days import load_presets, plan
+from briefing.analyses import hotspots_from_store, plan
+from geo.action_days import load_presets
 from geo.grid import study_grid
-from geo.hotspots import hotspots_from_store
 from geo.rates import Period
 from layers.importer import run_import
 from layers.ingest import current_wards
@@ -70,6 +70,7 @@ DOWNLOADS = {
     ("views/ward_profile_page.py", "Download the one-page PDF"): "pdf",
     ("views/packs_page.py", "Download the PDF"): "pdf",
     ("views/packs_page.py", "Download the ZIP"): "zip",
+    ("views/map_tools.py", "Save map as image (PNG)"): "png",
 }
 #: The one module allowed to write CSV (see briefing.exports).
 CSV_WRITER = "briefing/exports.py"
@@ -170,7 +171,7 @@ PERIOD = Period(date(2024, 1, 1), date(2024, 6, 30))
 
 
 def _action_days_csv(store: Store, reports: list) -> bytes:
-    from views.action_days_page import csv_bytes
+    from briefing.action_days import csv_bytes
 
     _, presets = load_presets()
     result = plan(

@@ -8,7 +8,8 @@ import pytest
 import shapely
 
 from geo.boundaries import load_wards
-from geo.grid import cell_polygons, study_grid
+from geo.grid import study_grid
+from geo.hexgrid import cell_polygons
 from store import Store
 
 

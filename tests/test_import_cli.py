@@ -23,7 +23,7 @@ def test_import_json_report_and_exit_status(tmp_path: Path, capsys: pytest.Captu
     assert data["imported"] is True and data["rows_added"] == 19
     (report,) = data["reports"]
     assert (report["rows_read"], report["accepted"], report["duplicates"]) == (27, 19, 1)
-    assert report["set_aside"]["no coordinates"] == {"count": 2, "rows": [17, 18]}
+    assert report["set_aside"]["no coordinates"] == {"count": 2, "rows": ["17-18"]}
 
     # the same file again: nothing added, still a successful (idempotent) import
     code, out, _ = run_cli(capsys, "import", "police-csv", police, "--json", "--store", store)
@@ -124,3 +124,32 @@ def test_the_installed_command_runs_an_import(tmp_path: Path) -> None:
     run = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("ward-population.csv: 9 rows read, 7 accepted (7 added, 0 already stored)")
+
+
+def test_json_report_of_a_large_bad_file_lists_row_ranges_and_stays_small(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """A force-sized file's --json names set-aside rows as runs, at most 100 per reason, with exact counts.
+
+    The file is built so the expected runs are known from its construction: spreadsheet rows 2-30,001 lie
+    in London (outside the study area); below them every other row has no coordinates (1,000 separate
+    rows, so the list is cut at 100 runs), the rest lie in Huddersfield.
+    """
+    lines = ["Crime ID,Month,Longitude,Latitude,Location,Crime type"]
+    lines += [f"L{i},2024-06,-0.127800,51.507400,On or near London Road,Burglary" for i in range(30_000)]
+    for i in range(2_000):
+        where = "," if i % 2 == 0 else "-1.785000,53.645800"
+        lines.append(f"K{i},2024-06,{where},On or near Market Street,Burglary")
+    path = tmp_path / "2024-06-big-street.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    store = str(tmp_path / "s.duckdb")
+    code, out, _ = run_cli(capsys, "import", "police-csv", str(path), "--json", "--store", store)
+    assert code == 0
+    assert len(out) < 20_000  # every row number listed would be ~250 KB
+    (report,) = json.loads(out)["reports"]
+    assert report["set_aside"]["outside area"] == {"count": 30_000, "rows": ["2-30001"]}
+    missing = report["set_aside"]["no coordinates"]
+    assert missing["count"] == 1_000
+    assert missing["rows"][:3] == ["30002", "30004", "30006"] and len(missing["rows"]) == 100
+    assert missing["rows_not_listed"] == 900
+    assert report["accepted"] == 1_000

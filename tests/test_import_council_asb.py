@@ -146,7 +146,7 @@ def test_the_fixture_is_recognised_and_offered_by_the_cli(
     assert code == 0
     data = json.loads(capsys.readouterr().out)
     assert data["rows_added"] == 18
-    assert data["reports"][0]["set_aside"]["unknown category"]["rows"] == [19, 24]
+    assert data["reports"][0]["set_aside"]["unknown category"]["rows"] == ["19", "24"]
 
 
 def _data_page() -> None:

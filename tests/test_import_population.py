@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 import config
+from briefing.reads import ward_populations
 from geo.rates import Population, area_population, rate_unit
 from layers.importer import run_import, undo
-from layers.population import ward_populations
 from layers.readers import Upload
 from store import Store
 from tests.import_helpers import fixture

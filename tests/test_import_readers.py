@@ -12,7 +12,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from layers import readers
+from layers import identity, readers
+from layers import values as layer_values
 from layers.readers import (
     COORDINATE_FIELDS,
     COORDINATES,
@@ -200,7 +201,7 @@ def test_parse_dates_reads_uk_iso_month_and_excel_serial_dates_and_rejects_the_i
             "2024-06-03T14:35:00Z",
         ]  # fmt: skip
     )
-    dates, month_only = readers.parse_dates(values, today=date(2025, 1, 1))
+    dates, month_only = layer_values.parse_dates(values, today=date(2025, 1, 1))
     got = [None if np.isnat(d) else str(d)[:10] for d in dates]
     assert got == ["2024-06-03", "2024-06-03", "2024-06-01", "2024-06-03", "2024-06-03", "2024-06-03",
                    None, None, None, None, None, "2024-06-03"]  # fmt: skip
@@ -209,11 +210,11 @@ def test_parse_dates_reads_uk_iso_month_and_excel_serial_dates_and_rejects_the_i
 
 def test_numbers_and_points_from_lat_lon_or_os_grid() -> None:
     assert np.allclose(
-        readers.numbers(pd.Series(["1", " 2.5 ", "-3e2", "x", "", "1,000"]), thousands=False),
+        layer_values.numbers(pd.Series(["1", " 2.5 ", "-3e2", "x", "", "1,000"]), thousands=False),
         [1, 2.5, -300, np.nan, np.nan, np.nan],
         equal_nan=True,
     )
-    assert readers.numbers(pd.Series(["1,000"]), thousands=True).tolist() == [1000.0]
+    assert layer_values.numbers(pd.Series(["1,000"]), thousands=True).tolist() == [1000.0]
     data = (
         b"Date,Latitude,Longitude,Easting,Northing\n"
         b"d,53.6458,-1.7850,,\n"  # lat/lon
@@ -223,7 +224,7 @@ def test_numbers_and_points_from_lat_lon_or_os_grid() -> None:
         b"d,north,west,,\n"  # something, but not a location
         b"d,0.5,51.0,,\n"  # swapped or garbage: outside Great Britain
     )
-    points = readers.read_points(read(data))
+    points = layer_values.read_points(read(data))
     assert points.lat[0] == pytest.approx(53.6458) and points.lon[0] == pytest.approx(-1.7850)
     assert points.lat[1] == pytest.approx(53.6772, abs=2e-5) and points.lon[1] == pytest.approx(
         -1.7733, abs=2e-5
@@ -235,8 +236,8 @@ def test_numbers_and_points_from_lat_lon_or_os_grid() -> None:
 
 def test_record_ids_use_the_id_column_else_a_stable_identity() -> None:
     table = read(b"Reference,Date,Latitude,Longitude\nA1,d,53.6,-1.7\n,d,53.6,-1.7\n,e,53.61,-1.7\n")
-    lat = readers.numbers(table.col("latitude"))
-    ids = readers.record_ids(table, "id", np.array([True, True, False]), (table.col("date"), lat))
+    lat = layer_values.numbers(table.col("latitude"))
+    ids = identity.record_ids(table, "id", np.array([True, True, False]), (table.col("date"), lat))
     assert ids.ids.tolist() == ["A1", "d|53.600000"]
     assert ids.repeats.tolist() == [False, False]
 
@@ -245,8 +246,8 @@ def test_identical_rows_without_an_id_are_numbered_reports_and_a_repeated_id_is_
     table = read(
         b"Reference,Date,Latitude,Longitude\n,d,53.6,-1.7\nB2,d,53.6,-1.7\n,d,53.6,-1.7\n,d,53.6,-1.7\nB2,x,1,1\n"
     )
-    lat = readers.numbers(table.col("latitude"))
-    ids = readers.record_ids(table, "id", np.ones(5, dtype=bool), (table.col("date"), lat))
+    lat = layer_values.numbers(table.col("latitude"))
+    ids = identity.record_ids(table, "id", np.ones(5, dtype=bool), (table.col("date"), lat))
     assert ids.ids.tolist() == ["d|53.600000", "B2", "d|53.600000#2", "d|53.600000#3", "B2"]
     assert ids.repeats.tolist() == [False, False, True, True, False]
-    assert readers.repeated_ids(table.col("id")).tolist() == [False, False, False, False, True]
+    assert identity.repeated_ids(table.col("id")).tolist() == [False, False, False, False, True]

@@ -19,8 +19,8 @@ import openpyxl
 import pytest
 
 import config
-from geo.chb import area_from_upload
 from layers import readers
+from layers.area_files import area_from_upload
 from layers.importer import detect_source, run_import, wrong_source
 from layers.readers import Upload
 from store import Store

@@ -8,21 +8,17 @@ import h3
 import numpy as np
 import pandas as pd
 import shapely
-from hypothesis import given
-from hypothesis import strategies as st
 from shapely.geometry import Polygon, box, shape
 
 from geo.boundaries import Wards, load_wards
+from geo.classes import HEADTAIL, Classes
 from geo.grid import StudyGrid, study_grid
+from geo.hexgrid import cell_ring
 from geo.mapdata import (
     BOUNDARY_TOLERANCE_DEG,
     COORD_DECIMALS,
     HEX_PALETTE,
     area_features,
-    cell_ring,
-    class_breaks,
-    class_labels,
-    classify,
     hex_layer,
     map_resolution,
     palette_for,
@@ -35,27 +31,7 @@ def test_resolution_is_coarse_for_the_borough_and_fine_for_a_place() -> None:
     assert map_resolution(local=True, borough_resolution=8, local_resolution=9) == 9
 
 
-def test_class_breaks_follow_quantiles_of_positive_counts() -> None:
-    values = [0, 0, *range(1, 101)]
-    assert class_breaks(values) == [20, 40, 60, 80, 100]
-    assert class_breaks([]) == [] and class_breaks([0, 0]) == []
-    assert class_breaks([3, 3, 3]) == [3]
-    assert class_breaks([1, 1, 1, 1, 50]) == [1, 50]
-
-
-@given(st.lists(st.integers(min_value=1, max_value=10_000), min_size=1, max_size=300))
-def test_every_positive_count_falls_in_exactly_one_class(values: list[int]) -> None:
-    breaks = class_breaks(values)
-    assert breaks == sorted(set(breaks)) and breaks[-1] == max(values)
-    assert 1 <= len(breaks) <= len(HEX_PALETTE)
-    klass = classify(values, breaks)
-    assert klass.min() >= 0 and klass.max() < len(breaks)
-    lowers = np.array([1, *[b + 1 for b in breaks[:-1]]])
-    assert np.all(lowers[klass] <= values) and np.all(np.array(values) <= np.array(breaks)[klass])
-
-
-def test_legend_labels_and_palette() -> None:
-    assert class_labels([3, 4, 12, 1500]) == ["1–3", "4", "5–12", "13–1,500"]
+def test_palette_runs_from_pale_to_dark() -> None:
     assert palette_for(0) == []
     assert palette_for(1) == [HEX_PALETTE[-1]]
     assert palette_for(2) == [HEX_PALETTE[0], HEX_PALETTE[-1]]
@@ -64,7 +40,7 @@ def test_legend_labels_and_palette() -> None:
 
 def test_cell_ring_is_the_closed_h3_hexagon() -> None:
     cell = h3.latlng_to_cell(53.6458, -1.7850, 9)
-    ring = cell_ring(h3.str_to_int(cell))
+    ring = cell_ring(h3.str_to_int(cell), 5)
     assert len(ring) == 7 and ring[0] == ring[-1]
     poly = Polygon(ring)
     lat, lng = h3.cell_to_latlng(cell)
@@ -98,7 +74,10 @@ def test_hex_layer_counts_per_layer_names_cells_by_the_grid_and_escapes_names() 
         [(a, "crime", 11), (a, "asb", 2), (b, "crime", 6), (outside, "crime", 1)],
         columns=["h3_r9", "layer", "n"],
     )
-    layer = hex_layer(counts, cell_column="h3_r9", layer_ids=("crime", "asb", "ksi"), grid=grid)
+    classes = Classes(HEADTAIL, (1, 5, 10))  # fixed by the page for the whole borough, not from these
+    layer = hex_layer(
+        counts, cell_column="h3_r9", layer_ids=("crime", "asb", "ksi"), grid=grid, classes=classes
+    )
     props = {f["properties"]["total"]: f["properties"] for f in layer.geojson["features"]}
     assert set(props) == {13, 6, 1}
     assert (props[13]["crime"], props[13]["asb"], props[13]["ksi"]) == (11, 2, 0)
@@ -107,14 +86,13 @@ def test_hex_layer_counts_per_layer_names_cells_by_the_grid_and_escapes_names() 
     assert (props[6]["ward"], props[6]["district"]) == ("Ashbrow", "Huddersfield")
     assert (props[1]["ward"], props[1]["district"]) == ("-", "-")
     assert all(p["kind"] == "hex" for p in props.values())
-    # three classes (1, 6 and 13), palest to darkest
-    assert layer.breaks == [1, 6, 13]
+    # the given classes colour 1, 6 and 13 palest to darkest, whatever the counts drawn
     assert [props[n]["style"]["fillColor"] for n in (1, 6, 13)] == [
         HEX_PALETTE[0],
         HEX_PALETTE[2],
         HEX_PALETTE[4],
     ]
-    assert layer.legend == [(HEX_PALETTE[0], "1"), (HEX_PALETTE[2], "2–6"), (HEX_PALETTE[4], "7–13")]
+    assert layer.legend == [(HEX_PALETTE[0], "1–4"), (HEX_PALETTE[2], "5–9"), (HEX_PALETTE[4], "10 or more")]
     for feature in layer.geojson["features"]:
         assert feature["geometry"]["type"] == "Polygon" and len(feature["geometry"]["coordinates"][0]) == 7
 
@@ -124,7 +102,8 @@ def test_hex_layer_names_a_hexagon_after_the_ward_holding_its_centre() -> None:
     wards = load_wards()
     grid = study_grid(wards, 9, district="Huddersfield")
     counts = pd.DataFrame({"h3_r9": grid.cells, "layer": "crime", "n": 1})
-    layer = hex_layer(counts, cell_column="h3_r9", layer_ids=("crime",), grid=grid)
+    one_class = Classes(HEADTAIL, (1,))
+    layer = hex_layer(counts, cell_column="h3_r9", layer_ids=("crime",), grid=grid, classes=one_class)
     shown = [f["properties"]["ward"] for f in layer.geojson["features"]]
     lat, lon = grid.centres
     holder = wards.assign(lat, lon)
@@ -137,8 +116,10 @@ def test_hex_layer_names_a_hexagon_after_the_ward_holding_its_centre() -> None:
 
 def test_hex_layer_of_nothing_is_empty() -> None:
     empty = pd.DataFrame(columns=["h3_r8", "layer", "n"])
-    layer = hex_layer(empty, cell_column="h3_r8", layer_ids=("crime",), grid=_grid({}))
-    assert layer.geojson["features"] == [] and layer.legend == []
+    layer = hex_layer(
+        empty, cell_column="h3_r8", layer_ids=("crime",), grid=_grid({}), classes=Classes(HEADTAIL, (1,))
+    )
+    assert layer.geojson["features"] == []
 
 
 def test_outlines_are_simplified_close_to_the_real_boundaries() -> None:

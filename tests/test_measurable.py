@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 import cli
 import config
+from briefing.analyses import plan, weighted_incidents
 from briefing.headlines import HeadlineRow, Headlines, headline_rows
 from briefing.packs import PackContext, action_day_section, combined_layers, hotspot_section
 from briefing.periods import Quarter
@@ -27,7 +28,7 @@ from briefing.suppression import Disclosure
 from briefing.tables import headline_cells, not_measured_notes
 from cli.hotspots import build_filters
 from cli.summary import summarise
-from geo.action_days import Weight, apply_weights, describe_weights, load_presets, plan, weighted_incidents
+from geo.action_days import Weight, apply_weights, describe_weights, load_presets
 from geo.measurable import combinable, loaded_categories, not_measured
 from geo.rates import Period
 from layers.importer import run_import
@@ -183,7 +184,7 @@ def test_police_only_presets_say_which_part_found_no_source(police_only: Store) 
         found[pid] = {note.split(": not measured: needs ")[0] for note in result.unmeasured}
         assert all(": not measured: needs " in note for note in result.unmeasured)
     # the police file has crime and untyped ASB only: typed ASB, fly-tipping and fires find no source
-    assert found["fire"] == {"Deliberate fires", "ASB (council records) - Nuisance", "Fly-tipping"}
+    assert found["fire"] == {"Deliberate fires"}
     assert found["environment"] == {"Fly-tipping", "ASB (council records) - Environmental"}
     assert found["police"] == set()
 
@@ -191,14 +192,13 @@ def test_police_only_presets_say_which_part_found_no_source(police_only: Store) 
 def test_action_days_cli_names_the_part_with_no_source(
     police_only: Store, capsys: pytest.CaptureFixture
 ) -> None:
-    args = ["action-days", "--preset", "fire", "--end", "2024-06", "--months", "1"]
+    args = ["action-days", "--preset", "environment", "--end", "2024-06", "--months", "1"]
     args += ["--store", str(police_only.path)]
+    note = f"ASB (council records) - Environmental: not measured: needs {COUNCIL_NEEDS}"
     assert cli.main(args) == 0
-    out = capsys.readouterr().out
-    assert f"ASB (council records) - Nuisance: not measured: needs {COUNCIL_NEEDS}" in out
+    assert note in capsys.readouterr().out
     assert cli.main([*args, "--json"]) == 0
-    data = json.loads(capsys.readouterr().out)
-    assert f"ASB (council records) - Nuisance: not measured: needs {COUNCIL_NEEDS}" in data["not_measured"]
+    assert note in json.loads(capsys.readouterr().out)["not_measured"]
 
 
 def _page(store: Store, monkeypatch: pytest.MonkeyPatch, module: str) -> AppTest:
@@ -222,9 +222,9 @@ def test_pages_say_not_measured(police_only: Store, monkeypatch: pytest.MonkeyPa
     assert table.loc[NUISANCE, "Counted from"] == "ASB (council records)"
 
     at = _page(police_only, monkeypatch, "action_days_page")
-    at.radio(key="ad_preset").set_value("fire").run()
+    at.radio(key="ad_preset").set_value("environment").run()
     warnings = [w.value.replace("\\", "") for w in at.warning]  # as read, without Markdown escapes
-    assert f"ASB (council records) - Nuisance: not measured: needs {COUNCIL_NEEDS}" in warnings, warnings
+    assert f"ASB (council records) - Environmental: not measured: needs {COUNCIL_NEEDS}" in warnings, warnings
 
 
 # ---- after the council's typed records are imported --------------------------------------------------
@@ -280,8 +280,8 @@ def test_no_figure_adds_police_and_council_asb(both: Store) -> None:
     assert len(scored) == sum(fixture_kinds(("2024-06",)).values())
     # the packs' action days say which part found no source: typed ASB now has one, fly-tipping not
     _, action_method = action_day_section(ctx, place, JUNE, Disclosure("partner"))
-    assert "ASB (council records) - Nuisance: not measured" not in action_method
-    assert "Fire focus, Fly-tipping: not measured: needs " in action_method
+    assert "ASB (council records) - Environmental: not measured" not in action_method
+    assert "Environment focus, Fly-tipping: not measured: needs " in action_method
 
 
 def test_the_map_leaves_police_asb_out_of_its_total(both: Store, monkeypatch: pytest.MonkeyPatch) -> None:

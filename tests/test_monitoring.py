@@ -16,10 +16,12 @@ import pytest
 from shapely.geometry import box
 
 from geo.boundaries import Wards
+from geo.coverage import Coverage
 from geo.monitoring import (
     DIFFUSION,
     DISPLACEMENT,
     INCONCLUSIVE,
+    Monitoring,
     MonitoringSettings,
     make_zones,
     monitor,
@@ -31,6 +33,7 @@ from geo.monitoring import (
 from geo.rates import Period
 from layers.ingest import PARSED_COLUMNS, ingest
 from store import Store
+from store.queries import points_near
 
 # ---- rate ratio ----------------------------------------------------------------------------------------
 
@@ -218,17 +221,14 @@ def _incidents(rows: list[tuple[str, str, date, float, float]]) -> pd.DataFrame:
     return frame[list(PARSED_COLUMNS)]
 
 
-def test_monitor_counts_zones_and_reads_displacement(empty_store: Store) -> None:
-    """Worked example on a tiny store, months Jan 2023 - Jun 2024, Clear from Jan 2024.
-
-    Before (12 months): area 24, buffer 24, control 120. After (6 months): area 3, buffer 36, control 60.
-    Rate ratios: area (3/6)/(24/12) = 0.25, buffer (36/6)/(24/12) = 3, control (60/6)/(120/12) = 1.
-    WDQ: SM = 3/60 - 24/120 = -0.15; BM = 36/60 - 24/120 = 0.4; WDQ = 0.4 / -0.15 = -2.667: displacement.
-    """
+def _worked_store(store: Store, skip: str | None = None) -> tuple[Wards, MonitoringSettings]:
+    """The worked example's incidents, Jan 2023 - Jun 2024 (none at all in month ``skip``)."""
     wards = _wards()
     months = pd.period_range("2023-01", "2024-06", freq="M")
     rows = []
     for i, m in enumerate(months):
+        if str(m) == skip:
+            continue
         day = m.start_time.date()
         after = m >= pd.Period("2024-01", freq="M")
         n_area = (1 if i % 2 == 0 else 0) if after else 2
@@ -239,7 +239,7 @@ def test_monitor_counts_zones_and_reads_displacement(empty_store: Store) -> None
         rows += [("crime", "Shoplifting", day, LAT0, LON0)] * 4  # not an indicator
         rows += [("asb", "Nuisance", day, LAT0, LON0)]  # not an indicator
     frame = _incidents(rows)
-    ingest(empty_store, frame, wards, source="test", file_name="t", rows_read=len(frame))
+    ingest(store, frame, wards, source="test", file_name="t", rows_read=len(frame))
     settings = MonitoringSettings(
         indicators={"crime": ("Drugs", "Robbery", "Violence and sexual offences", "Possession of weapons")},
         buffer_m=500,
@@ -247,9 +247,29 @@ def test_monitor_counts_zones_and_reads_displacement(empty_store: Store) -> None
         neutral_band=0.1,
         confidence=0.95,
     )
-    result = monitor(
-        empty_store, AREA, {"Clear": date(2024, 1, 1)}, wards, settings, (date(2023, 1, 1), date(2024, 6, 1))
+    return wards, settings
+
+
+def _monitor_worked(store: Store, wards: Wards, settings: MonitoringSettings) -> Monitoring:
+    zones = make_zones(AREA, wards, settings.buffer_m)
+    return monitor(
+        points_near(store, zones.districts, zones.bounds),
+        zones,
+        {"Clear": date(2024, 1, 1)},
+        settings,
+        (date(2023, 1, 1), date(2024, 6, 1)),
+        Coverage.from_frame(store.coverage()),
     )
+
+
+def test_monitor_counts_zones_and_reads_displacement(empty_store: Store) -> None:
+    """Worked example on a tiny store, months Jan 2023 - Jun 2024, Clear from Jan 2024.
+
+    Before (12 months): area 24, buffer 24, control 120. After (6 months): area 3, buffer 36, control 60.
+    Rate ratios: area (3/6)/(24/12) = 0.25, buffer (36/6)/(24/12) = 3, control (60/6)/(120/12) = 1.
+    WDQ: SM = 3/60 - 24/120 = -0.15; BM = 36/60 - 24/120 = 0.4; WDQ = 0.4 / -0.15 = -2.667: displacement.
+    """
+    result = _monitor_worked(empty_store, *_worked_store(empty_store))
     (c,) = result.comparisons
     assert (c.area.before, c.area.after, c.area.ratio) == (24, 3, 0.25)
     assert (c.buffer.before, c.buffer.after, c.buffer.ratio) == (24, 36, 3.0)
@@ -260,3 +280,12 @@ def test_monitor_counts_zones_and_reads_displacement(empty_store: Store) -> None
     assert result.recent(3) == 1 and result.recent(12) == 12 + 3  # Jul-Dec 2023 at 2/month, then 3
     layers = result.layer_series("area")
     assert layers["asb"].sum() == 18 and layers["crime"].sum() == 24 + 3 + 18 * 4
+
+
+def test_a_month_without_data_is_not_read_as_a_month_without_crime(empty_store: Store) -> None:
+    """Drop Mar 2023 (inside the 12 months before Clear) from the worked example: read as zero it would
+    lower the before count and fake a smaller fall, so the phase is not compared at all."""
+    result = _monitor_worked(empty_store, *_worked_store(empty_store, skip="2023-03"))
+    (c,) = result.comparisons
+    assert c.displacement is None and c.area is None and result.latest is None
+    assert c.note.startswith("Not comparable: 1 of the 12 months before this start have no data loaded")

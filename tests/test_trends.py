@@ -9,9 +9,10 @@ import pymannkendall
 import pytest
 
 import config
+from briefing.analyses import hotspots_from_store
 from geo.coverage import Coverage
 from geo.grid import study_grid
-from geo.hotspots import default_window, hotspots_from_store, trend_slices
+from geo.hotspots import default_window, trend_slices
 from geo.trends import MannKendall, classify, mann_kendall, time_slices
 from layers.demo import build_demo_store
 from layers.ingest import current_wards

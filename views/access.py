@@ -51,6 +51,8 @@ class Viewer:
     #: one line for the sidebar: how the app is run and what this person may see
     note: str
     signed_in: bool = False
+    #: presentation mode for a projector: the session shows what the public sees, whatever the role
+    presenting: bool = False
 
     def at_least(self, role: Role) -> bool:
         return ROLES.index(self.role) >= ROLES.index(role)
@@ -121,7 +123,30 @@ def current_viewer() -> Viewer:
         who = str(claims.get("email") or claims.get("sub") or "signed-in user")
     else:
         who = f"{_login_name()} (local)"
-    return Viewer(role=role, mode=settings.mode, who=who, note=note, signed_in=signed_in)
+    presenting = is_presenting()
+    if presenting:  # a room sees the public version, whoever is at the keyboard: see is_presenting
+        role, note = "public", PRESENTING_NOTE
+    return Viewer(
+        role=role, mode=settings.mode, who=who, note=note, signed_in=signed_in, presenting=presenting
+    )
+
+
+#: Session key of the presentation-mode switch (views.layout draws it; a link's ``present=1`` sets it).
+KEY_PRESENT = "present"
+PRESENTING_NOTE = (
+    "Presentation mode: public figures only (small numbers hidden), as anyone in the room may see them. "
+    "Switch presentation mode off below to see your full detail again."
+)
+
+
+def is_presenting() -> bool:
+    """True while this session is in presentation mode (for a projector).
+
+    Why here: a screen in a room is public whoever signed in, so presenting makes the session a public
+    viewer for every page at once - public figures, no partner-only pages, no writes - rather than each
+    page remembering to check a switch.
+    """
+    return bool(st.session_state.get(KEY_PRESENT, False))
 
 
 def _login_name() -> str:

@@ -1,10 +1,19 @@
 """The Action days page: pick where to go, see it on a map, take it away as CSV or a printable page.
 
-The picking is :func:`geo.action_days.plan` (the same as ``hotspots action-days`` and the briefing packs);
-this module holds the controls, the map, and the two exports. The map is built like every map in the app
+The picking is :func:`briefing.analyses.plan` (the same as ``hotspots action-days`` and the briefing packs);
+this module holds the controls and the map, and offers the two exports, which
+:mod:`briefing.action_days` makes. The map is built like every map in the app
 (:mod:`views.maps`): a fixed base map, with the numbered pins and the chosen area swapped in on a change.
-Both exports carry the synthetic-data label when the store holds demo data. Street and area names are
-escaped in the map's HTML tooltips and in Markdown, and printed as plain text in the PDF.
+Each pin is a small dot on the place with its number in a bubble beside it; places 400 m apart are a few
+pixels apart on a district map, so the bubbles are laid out in the browser after every zoom
+(:class:`PinLayout`), each moved just far enough from the dots and the bubbles of higher-ranked places to
+stay readable, with a short line back to its dot. The page shows each preset's weights and why, and how
+many incidents the ranking rests on; the window is chosen to hold enough of them (Automatic).
+Both exports carry the synthetic-data label when the store holds demo data, and both are made when the
+page is drawn (cached), never on the click: a file made on the click arrived a click late in a busy
+browser. Street and area names are escaped in the map's HTML tooltips and in Markdown, and printed as
+plain text in the PDF, which also shows the numbered places on a map drawn offline
+(:func:`briefing.action_days.location_maps`) and the weights table.
 """
 
 from __future__ import annotations
@@ -15,30 +24,36 @@ from typing import Any
 
 import folium
 import streamlit as st
+from branca.element import MacroElement
+from jinja2 import Template
+from streamlit.delta_generator import DeltaGenerator
 
 import config
-from briefing.exports import csv_bytes as safe_csv
-from briefing.pdf import FAMILY, PAGE_WIDTH, BriefingPDF
-from briefing.text import clip
+from briefing.action_days import MAX_LOCATIONS, csv_bytes, location_maps, pdf_bytes
+from briefing.analyses import plan
 from geo.action_days import (
     ActionPlan,
     PickerDefaults,
-    describe_weights,
+    Weight,
+    automatic_window,
+    checked_weights,
+    counted_by_month,
     layer_weights,
     load_presets,
-    plan,
+    weights_table,
 )
 from geo.boundaries import Wards
 from geo.rates import Period, add_months, months_between
 from store import Store
+from store.queries import Filters, categories, monthly
 from views import common, maps
 from views.common import plain
 
 MAP_HEIGHT = 520
 CUSTOM = "custom"
-MAX_LOCATIONS = 12  # the printable list must fit one A4 page
-WINDOWS = (1, 2, 3, 6, 12)
-MARKING = "Partner — OFFICIAL"
+WINDOWS = (1, 2, 3, 6, 12, 24)
+#: The window choice meaning "the shortest window holding enough incidents" (:func:`automatic_window`).
+AUTOMATIC = 0
 #: The locations table on screen: headings for :meth:`ActionPlan.table`'s columns (the CSV keeps the
 #: machine-friendly names, and the H3 cell id, which means nothing to a partner, stays off the screen).
 TABLE_COLUMNS = {
@@ -52,99 +67,132 @@ TABLE_COLUMNS = {
     "incidents": "Incidents",
     "counts": st.column_config.TextColumn("What happened there", width="large"),
 }
+#: A pin: a zero-size box on the place holding a dot, a leader line and the numbered bubble; the bubble
+#: and line are moved by :class:`PinLayout`.
 PIN_CSS = """<style>
-.ad-pin { background: #1f4e79; color: #fff; border: 2px solid #fff; border-radius: 50%; width: 26px;
-  height: 26px; box-sizing: border-box; display: flex; align-items: center; justify-content: center;
-  font: 700 13px sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,.5); }
+.ad-marker { overflow: visible; }
+.ad-dot { position: absolute; left: -4px; top: -4px; width: 8px; height: 8px; border-radius: 50%;
+  background: #1f4e79; border: 1.5px solid #fff; box-sizing: border-box; }
+.ad-leader { position: absolute; left: 0; top: -1px; height: 2px; width: 0; background: #1f4e79;
+  transform-origin: 0 50%; }
+.ad-pin { position: absolute; left: -11px; top: -11px; background: #1f4e79; color: #fff;
+  border: 2px solid #fff; border-radius: 11px; min-width: 22px; height: 22px; padding: 0 3px;
+  box-sizing: border-box; display: flex; align-items: center; justify-content: center;
+  font: 700 12px sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,.5); }
 </style>"""
+
+
+class PinLayout(MacroElement):
+    """Lay the numbered bubbles out in the browser, after the pins arrive and after every zoom.
+
+    Only this group's pins are laid out (a page run swaps a new group in while the old one may still be
+    on the map). Greedy, in rank order: a bubble sits on its place when it overlaps nothing; otherwise it
+    moves to the nearest free spot on rings around the place (28, 40, 56, 76 px; 12 directions, starting
+    straight up), clear of every bubble already placed and every place's dot, with a line back to its
+    dot. No clustering: every number stays visible at every zoom, and the dot keeps the true position.
+    The layout is ``kirklees.pinLayout`` in ``static/js/maps.js``; this element writes the call.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        kirklees.pinLayout({{ this.fmap.get_name() }}, {{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, fmap: folium.Map) -> None:
+        super().__init__()
+        self._name = "PinLayout"
+        self.fmap = fmap
 
 
 @st.cache_data(show_spinner="Picking locations...", max_entries=32)
 def _plan(path: str, version: str, _wards: Wards, **request: Any) -> ActionPlan:
-    """:func:`geo.action_days.plan`, kept per store version and request: Streamlit hashes each keyword
+    """:func:`briefing.analyses.plan`, kept per store version and request: Streamlit hashes each keyword
     argument by name and value, so the request needs no copy of ``plan``'s parameter list here. The
     wards are not hashed (the leading ``_``): the store path and version determine them."""
     return plan(Store(path), _wards, **request)
 
 
-# ---- exports ---------------------------------------------------------------------------------------------
+@st.cache_data(show_spinner=False, max_entries=64)
+def _monthly(
+    path: str,
+    version: str,
+    weights: tuple[Weight, ...],
+    period: Period,
+    district: str | None,
+    ward: str | None,
+) -> dict[date, int]:
+    """Incidents that count for ``weights`` per month of ``period`` in the area, as the plan counts them
+    (:func:`geo.action_days.counted_by_month`), kept per store version and request."""
+    store = Store(path)
+    kept = checked_weights(weights, categories(store)).weights
+    layers = tuple(sorted({w.layer for w in kept}))
+    filters = Filters(layers=layers, start=period.start, end=period.end, district=district, ward=ward)
+    return counted_by_month(monthly(store, filters, by=("layer", "category")), kept)
 
 
-def csv_bytes(result: ActionPlan, *, synthetic: bool) -> bytes:
-    """The table as CSV safe to open in a spreadsheet (:mod:`briefing.exports`); every row is labelled
-    when the data is synthetic."""
-    table = result.table()
-    table.insert(0, "area", result.area_name)
-    table.insert(1, "period", result.period.label)
-    table.insert(2, "weights", f"{result.weights_name}: {describe_weights(result.weights)}")
-    return safe_csv(common.labelled(table, synthetic))
-
-
-def pdf_bytes(result: ActionPlan, *, synthetic: bool, produced: datetime) -> bytes:
-    """A one-page A4 list to print: what was asked, then one row per location with the reason."""
-    pdf = BriefingPDF(
-        marking=MARKING,
-        running_title=f"Action-day locations · {result.area_name}",
-        synthetic=synthetic,
-        produced=produced,
+@st.cache_data(show_spinner="Writing the CSV and the printable list...", max_entries=16)
+def _files(
+    path: str, version: str, synthetic: bool, produced: date, _wards: Wards, **request: Any
+) -> tuple[bytes, bytes]:
+    """The CSV and the PDF of :func:`_plan` for the same request, made once per request and day."""
+    result = _plan(path, version, _wards, **request)
+    area = {"district": request["district"], "ward": request["ward"]}
+    return (
+        csv_bytes(result, synthetic=synthetic),
+        pdf_bytes(
+            result,
+            synthetic=synthetic,
+            produced=datetime.combine(produced, datetime.min.time()),
+            maps_png=location_maps(result, _wards, **area),
+        ),
     )
-    pdf.add_page()
-    pdf.heading(f"Action-day locations: {clip(result.area_name, 60)}")
-    pdf.para(
-        f"{result.period.label}. Weights — {result.weights_name}: {describe_weights(result.weights)}. "
-        f"Places at least {result.min_distance_m:,.0f} m apart, highest score first. "
-        f"Produced {produced:%d %B %Y}.",
-        size=9,
-    )
-    if synthetic:
-        pdf.para(config.SYNTHETIC_LABEL, size=9, style="B", colour=(170, 0, 0))
-    for note in (*result.unmeasured, *result.left_out):
-        pdf.para(note, size=8.5, style="I", colour=(170, 0, 0))
-    if not result.locations:
-        pdf.para(result.too_few or "No incidents of the chosen kinds in this area and window.", size=10)
-    else:
-        rows = [
-            (
-                str(loc.rank),
-                clip(loc.street or "(no street name)", 60),
-                clip(loc.ward_name, 40),
-                f"{loc.lat:.5f}, {loc.lon:.5f}",
-                f"{loc.score:g}",
-                clip(loc.why, 300),
-            )
-            for loc in result.locations
-        ]
-        widths = (6, 27, 22, 28, 10, PAGE_WIDTH - 93)
-        pdf.grid(("#", "Street", "Ward", "Lat, lon", "Score", "Why here"), rows, widths, size=7)
-    pdf.set_font(FAMILY, "", 7)
-    pdf.para(config.BOUNDARY_ATTRIBUTION, size=7, colour=(90, 90, 90))
-    return pdf.output_bytes()
 
 
 # ---- the map ---------------------------------------------------------------------------------------------
 
 
-def pins(group: folium.FeatureGroup, result: ActionPlan) -> folium.FeatureGroup:
-    """A numbered pin per location in ``group``, with a tooltip giving the street, ward and reason."""
+def pins(fmap: folium.Map, group: folium.FeatureGroup, result: ActionPlan) -> folium.FeatureGroup:
+    """A numbered pin per location in ``group``, with a tooltip giving the street, ward and reason, laid
+    out so that no number hides another (:class:`PinLayout`)."""
     for loc in result.locations:
         street = html.escape(loc.street or "(no street name)")
         tip = f"<b>{loc.rank}. {street}</b>, {html.escape(loc.ward_name)}<br>{html.escape(loc.why)}"
+        marker = (
+            f'<div class="ad-wrap" data-rank="{loc.rank}"><div class="ad-leader"></div>'
+            f'<div class="ad-dot"></div><div class="ad-pin">{loc.rank}</div></div>'
+        )
         folium.Marker(
             (loc.lat, loc.lon),
-            icon=folium.DivIcon(
-                html=f'<div class="ad-pin">{loc.rank}</div>', icon_size=(26, 26), icon_anchor=(13, 13)
-            ),
+            icon=folium.DivIcon(html=marker, icon_size=(0, 0), icon_anchor=(0, 0), class_name="ad-marker"),
             tooltip=folium.Tooltip(tip, max_width=360),
         ).add_to(group)
+    PinLayout(fmap).add_to(group)
     return group
 
 
 # ---- controls --------------------------------------------------------------------------------------------
 
 
-def _controls(wards: Wards, defaults: PickerDefaults, span: tuple[date, date]) -> dict:
+def _weights(presets: dict, preset: str) -> tuple[tuple[Weight, ...], str]:
+    """The chosen preset's weights and name, or the user's own per layer (shown as inputs)."""
+    if preset != CUSTOM:
+        return presets[preset].weights, presets[preset].label
+    layer_specs = config.layers()
+    cols = st.columns(len(layer_specs))
+    chosen = {
+        lid: col.number_input(spec.label, 0.0, 10.0, 1.0, 0.5, key=f"ad_w_{lid}")
+        for col, (lid, spec) in zip(cols, layer_specs.items(), strict=True)
+    }
+    return layer_weights(chosen), "Custom"
+
+
+def _controls(store: Store, wards: Wards, defaults: PickerDefaults, span: tuple[date, date]) -> dict:
     _, presets = load_presets()
     c1, c2, c3, c4 = st.columns(4)
+    c5, c6, c7 = st.columns([2, 1, 1])
     districts: list[str | None] = [None, *wards.district_names]
     district = c1.selectbox(
         "District",
@@ -168,11 +216,6 @@ def _controls(wards: Wards, defaults: PickerDefaults, span: tuple[date, date]) -
     last = c3.selectbox(
         "Up to the end of", months[::-1], format_func=lambda m: m.strftime("%b %Y"), key="ad_last"
     )
-    windows = sorted({*WINDOWS, defaults.window_months})
-    window = c4.selectbox(
-        "Window (months)", windows, index=windows.index(defaults.window_months), key="ad_window"
-    )
-    c5, c6, c7 = st.columns([2, 1, 1])
     options = [*presets, CUSTOM]
     preset = c5.radio(
         "Weights",
@@ -185,18 +228,36 @@ def _controls(wards: Wards, defaults: PickerDefaults, span: tuple[date, date]) -
     min_distance = c7.number_input(
         "At least (m) apart", 0, 5000, int(defaults.min_distance_m), step=50, key="ad_distance"
     )
-    if preset == CUSTOM:
-        layer_specs = config.layers()
-        cols = st.columns(len(layer_specs))
-        chosen = {
-            lid: col.number_input(spec.label, 0.0, 10.0, 1.0, 0.5, key=f"ad_w_{lid}")
-            for col, (lid, spec) in zip(cols, layer_specs.items(), strict=True)
-        }
-        weights, name = layer_weights(chosen), "Custom"
-    else:
-        weights, name = presets[preset].weights, presets[preset].label
-        st.caption(f"{presets[preset].description} Counts: {describe_weights(weights)}.")
-    first = add_months(last, -(window - 1))
+    weights, name = _weights(presets, preset)
+    windows = tuple(sorted({*WINDOWS, defaults.window_months}))
+    longest = Period.of_months(max(add_months(last, -(max(windows) - 1)), months[0]), last)
+    auto = (
+        automatic_window(
+            _monthly(str(store.path), common.store_version(store), weights, longest, district, ward),
+            last,
+            windows,
+            defaults.enough_incidents,
+        )
+        if weights
+        else defaults.window_months
+    )
+    window = c4.selectbox(
+        "Window (months)",
+        (AUTOMATIC, *windows),
+        # a fixed word: a keyed select box's shown label is not redrawn when only its wording changes, so
+        # "Automatic: 1" stayed on screen after the window became 6; the months are in the caption instead
+        format_func=lambda w: "Automatic" if w == AUTOMATIC else str(w),
+        key="ad_window",
+        help=f"Automatic is the shortest window holding at least {defaults.enough_incidents:,} incidents "
+        "that count for these weights in this area (else the longest): rare kinds, such as deliberate fires "
+        "or serious road collisions, need a longer window than common ones before the top places mean "
+        "anything.",
+    )
+    if preset != CUSTOM:
+        st.caption(plain(presets[preset].description))
+    if weights:  # what the ranking counts, in words: a static table, so the reasons wrap on a projector
+        st.table(weights_table(weights).set_index("What counts"))
+    first = add_months(last, -((auto if window == AUTOMATIC else window) - 1))
     return {
         "weights": weights,
         "weights_name": name,
@@ -223,7 +284,7 @@ def render() -> None:
     covered = common.coverage(store)
     span = (covered.earliest(), covered.latest())  # the months with data
     defaults, _ = load_presets()
-    args = _controls(wards, defaults, span)
+    args = _controls(store, wards, defaults, span)
     if not args["weights"]:
         st.info("Give at least one layer a weight above 0.")
         return
@@ -231,6 +292,10 @@ def render() -> None:
         str(store.path), common.store_version(store), wards, resolution=defaults.resolution, **args
     )
     synthetic = bool(common.synthetic_layers(store))
+    # The files' place, cleared at once: while the map below is drawn, the buttons of the last run would
+    # otherwise still be on screen and hand out the last choice's file.
+    files_slot = st.empty()
+    files_slot.caption("Preparing the CSV and the printable list...")
     for note in result.unmeasured:  # a preset part the loaded data cannot count: say so, never a silent 0
         st.warning(plain(note), icon=":material/block:")
     for note in result.left_out:
@@ -240,10 +305,10 @@ def render() -> None:
     with map_col:
         fmap = maps.base_map(store, wards, css=PIN_CSS)
         group = maps.area_group(fmap, wards, district=args["district"], ward=args["ward"], name="Locations")
-        maps.show(fmap, key="action_map", height=MAP_HEIGHT, group=pins(group, result))
+        maps.show(fmap, key="action_map", height=MAP_HEIGHT, group=pins(fmap, group, result))
     with list_col:
         st.subheader(f"{len(result.locations)} locations in {plain(result.area_name)}")
-        st.caption(result.period.label)
+        st.caption(f"{result.period.label}. {result.basis}")
         if not result.locations:
             st.info(result.too_few or "No incidents of the chosen kinds in this area and window.")
         # as tall as the map beside it: a long list scrolls instead of leaving a gap under the map
@@ -260,20 +325,32 @@ def render() -> None:
         column_order=list(TABLE_COLUMNS),
         column_config=TABLE_COLUMNS,
     )
+    _downloads(files_slot, store, wards, result, synthetic, {"resolution": defaults.resolution, **args})
+
+
+def _downloads(
+    slot: DeltaGenerator, store: Store, wards: Wards, result: ActionPlan, synthetic: bool, request: dict
+) -> None:
+    """The CSV and printable-list buttons in ``slot``, holding ready bytes (:func:`_files`)."""
     stem = f"action-days-{result.area_name}-{result.period.end:%Y-%m}".lower()
-    d1, d2 = st.columns(2)
-    # the files are made when a button is pressed, not on every run of the page
-    d1.download_button(
-        "Download CSV",
-        lambda: csv_bytes(result, synthetic=synthetic),
-        common.file_name(stem, "csv", synthetic=synthetic),
-        "text/csv",
-        key="ad_csv",
+    csv_file, pdf_file = _files(
+        str(store.path), common.store_version(store), synthetic, date.today(), wards, **request
     )
-    d2.download_button(
-        "Download printable list (PDF)",
-        lambda: pdf_bytes(result, synthetic=synthetic, produced=datetime.now()),
-        common.file_name(stem, "pdf", synthetic=synthetic),
-        "application/pdf",
-        key="ad_pdf",
-    )
+    with slot.container():
+        d1, d2 = st.columns(2)
+        d1.download_button(
+            "Download CSV",
+            csv_file,
+            common.file_name(stem, "csv", synthetic=synthetic),
+            "text/csv",
+            key="ad_csv",
+            on_click="ignore",
+        )
+        d2.download_button(
+            "Download printable list (PDF)",
+            pdf_file,
+            common.file_name(stem, "pdf", synthetic=synthetic),
+            "application/pdf",
+            key="ad_pdf",
+            on_click="ignore",
+        )

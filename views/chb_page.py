@@ -29,30 +29,26 @@ from folium.template import Template
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-import config
+from briefing.register import DesignatedStatus, analyse_chb, designated_status, register_table
 from geo.boundaries import Wards
 from geo.chb import (
     Candidate,
     ChbAnalysis,
     ChbSettings,
-    DesignatedStatus,
-    analyse_chb,
     area_from_cells,
-    area_from_upload,
     area_from_wards,
-    designated_status,
     find_candidates,
     load_settings,
     phases_in,
-    register_table,
     wards_overlapping,
 )
 from geo.mapdata import simplified
-from geo.monitoring import PhaseComparison, area_km2
+from geo.monitoring import WDQ_MEANING, PhaseComparison, area_km2
 from geo.trends import MIN_SLICES
+from layers.area_files import area_from_upload
 from store import Store
 from store import designations as des
-from views import access, common, maps
+from views import access, charts, common, maps
 from views.common import plain
 
 MAP_HEIGHT = 560
@@ -71,6 +67,10 @@ DESIGNATED_STYLE = {
 }
 KEY_METHOD = "chb_method"
 KEY_MESSAGE = "chb_message"
+#: Set once an area is saved: the next run empties the designate form and the area pickers (before they
+#: are drawn, the only time Streamlit lets a widget's value be set), so the next area starts blank.
+KEY_CLEAR = "chb_clear_form"
+NEW_PREFIX = "chb_new"
 METHODS = {
     "drawn": "Draw on the map",
     "uploaded": "Upload a polygon",
@@ -83,7 +83,8 @@ class PolygonDraw(MacroElement):
     """A minimal offline polygon-drawing tool: "Draw an area", click the corners, "Finish" (or "Cancel").
 
     The finished polygon replaces any earlier one in ``drawnItems`` (the layer group streamlit-folium
-    reads) and is announced with ``draw:created``, exactly as leaflet.draw would.
+    reads) and is announced with ``draw:created``, exactly as leaflet.draw would. The tool itself is
+    ``kirklees.polygonDraw`` in ``static/js/maps.js``; this element writes the call and the buttons' CSS.
     """
 
     _template = Template(
@@ -98,57 +99,7 @@ class PolygonDraw(MacroElement):
         </style>
         {% endmacro %}
         {% macro script(this, kwargs) %}
-        var drawnItems = new L.FeatureGroup().addTo({{ this._parent.get_name() }});
-        (function (map, drawn) {
-            var points = [], preview = null, box = null, finishButton = null;
-            var sketch = {color: "{{ this.colour }}", weight: 2, dashArray: "4 4", fillOpacity: 0.1};
-            var done = {color: "{{ this.colour }}", weight: 3, fillOpacity: 0.15};
-            function redraw() {
-                if (preview) { map.removeLayer(preview); preview = null; }
-                if (points.length > 2) { preview = L.polygon(points, sketch).addTo(map); }
-                else if (points.length) { preview = L.polyline(points, sketch).addTo(map); }
-                finishButton.classList.toggle("chb-off", points.length < 3);
-            }
-            function addPoint(e) { points.push(e.latlng); redraw(); }
-            function stop() {
-                points = []; redraw();
-                map.off("click", addPoint);
-                map.getContainer().style.cursor = "";
-                box.classList.remove("chb-drawing");
-            }
-            function start() {
-                stop(); drawn.clearLayers();
-                map.on("click", addPoint);
-                map.getContainer().style.cursor = "crosshair";
-                box.classList.add("chb-drawing");
-            }
-            function finish() {
-                if (points.length < 3) { return; }
-                var polygon = L.polygon(points, done);
-                stop();
-                drawn.clearLayers();
-                drawn.addLayer(polygon);
-                map.fire("draw:created", {layer: polygon, layerType: "polygon"});
-            }
-            function button(text, title, cls, action) {
-                var a = L.DomUtil.create("a", cls, box);
-                a.href = "#"; a.textContent = text; a.title = title; a.setAttribute("role", "button");
-                L.DomEvent.on(a, "click", function (e) { L.DomEvent.preventDefault(e); action(); });
-                return a;
-            }
-            var Control = L.Control.extend({
-                options: {position: "topleft"},
-                onAdd: function () {
-                    box = L.DomUtil.create("div", "leaflet-bar chb-draw");
-                    L.DomEvent.disableClickPropagation(box);
-                    button("✎ Draw an area", "Click its corners on the map", "chb-start", start);
-                    finishButton = button("✓ Finish", "Finish the area", "chb-step chb-off", finish);
-                    button("✕ Cancel", "Cancel drawing", "chb-step", stop);
-                    return box;
-                }
-            });
-            map.addControl(new Control());
-        })({{ this._parent.get_name() }}, drawnItems);
+        var drawnItems = kirklees.polygonDraw({{ this._parent.get_name() }}, {{ this.colour|tojson }});
         {% endmacro %}
         """
     )
@@ -166,7 +117,9 @@ class PolygonDraw(MacroElement):
 def _found(
     path: str, version: str, _wards: Wards, _settings: ChbSettings
 ) -> tuple[ChbAnalysis | None, list[Candidate]]:
-    analysis = analyse_chb(Store(path), _wards, _settings)
+    store = Store(path)
+    grid = common.study_grid(store, _wards, _settings.resolution, district=None, ward=None)
+    analysis = analyse_chb(store, _wards, _settings, grid)
     return analysis, find_candidates(analysis) if analysis else []
 
 
@@ -181,7 +134,9 @@ def _status(
     _analysis: ChbAnalysis | None,
 ) -> DesignatedStatus:
     store = Store(path)
-    return designated_status(store, _wards, _settings, _analysis, _designation, common.data_span(store))
+    return designated_status(
+        store, _wards, _settings, _analysis, _designation, common.data_span(store), common.coverage(store)
+    )
 
 
 def _stamp(d: des.Designation) -> str:
@@ -297,10 +252,15 @@ def _marked_area(
         return method, None
 
 
-def _phase_inputs(settings: ChbSettings, key: str, current: dict[str, date] | None = None) -> dict[str, date]:
+def _phase_inputs(
+    settings: ChbSettings, key: str, current: dict[str, date] | None = None, *, side_by_side: bool = True
+) -> dict[str, date]:
+    """A start date per phase: side by side where the form is wide (an area's edit form), one under another
+    in the narrow designate column, where three boxes side by side at 1024 px showed only their icons."""
     starts = {}
-    columns = st.columns(len(settings.phase_names))
-    for column, phase in zip(columns, settings.phase_names, strict=True):
+    phases = settings.phase_names
+    columns = st.columns(len(phases)) if side_by_side else [st.container() for _ in phases]
+    for column, phase in zip(columns, phases, strict=True):
         starts[phase] = column.date_input(
             f"{phase} began", value=(current or {}).get(phase), key=f"{key}_{phase}", format="DD/MM/YYYY"
         )
@@ -310,17 +270,18 @@ def _phase_inputs(settings: ChbSettings, key: str, current: dict[str, date] | No
 def designate_form(store: Store, settings: ChbSettings, area: BaseGeometry | None, method: str) -> None:
     """Name, phase dates and buffer for the marked-out area; saves it in the store."""
     with st.form("chb_designate", clear_on_submit=False):
-        name = st.text_input("Name of the area", max_chars=des.MAX_NAME, key="chb_new_name")
-        starts = _phase_inputs(settings, "chb_new")
+        name = st.text_input("Name of the area", max_chars=des.MAX_NAME, key=f"{NEW_PREFIX}_name")
+        starts = _phase_inputs(settings, NEW_PREFIX, side_by_side=False)
+        # the default through session state, not value=, so clear_saved_inputs can put it back
+        st.session_state.setdefault(f"{NEW_PREFIX}_buffer", int(settings.monitoring.buffer_m))
         buffer_m = st.number_input(
             "Buffer ring watched for displacement (metres)",
             min_value=50,
             max_value=3000,
-            value=int(settings.monitoring.buffer_m),
             step=50,
-            key="chb_new_buffer",
+            key=f"{NEW_PREFIX}_buffer",
         )
-        notes = st.text_area("Notes (optional)", key="chb_new_notes", height=68)
+        notes = st.text_area("Notes (optional)", key=f"{NEW_PREFIX}_notes", height=68)
         submitted = st.form_submit_button("Save designated area", type="primary")
     if not submitted:
         return
@@ -342,7 +303,25 @@ def designate_form(store: Store, settings: ChbSettings, area: BaseGeometry | Non
         st.error(plain(str(exc)))
         return
     st.session_state[KEY_MESSAGE] = f"Saved “{plain(made.name)}”."
+    st.session_state[KEY_CLEAR] = True
     st.rerun()
+
+
+def clear_saved_inputs(settings: ChbSettings) -> None:
+    """After a save (:data:`KEY_CLEAR`), empty the name, dates, notes and area pickers and put the buffer
+    back to its default: a form still holding the last area invites saving it twice."""
+    if not st.session_state.pop(KEY_CLEAR, False):
+        return
+    blank: dict[str, object] = {
+        f"{NEW_PREFIX}_name": "",
+        f"{NEW_PREFIX}_notes": "",
+        f"{NEW_PREFIX}_buffer": int(settings.monitoring.buffer_m),
+        "chb_wards": [],
+        "chb_candidate": None,
+        "chb_cells": "",
+    }
+    blank.update({f"{NEW_PREFIX}_{phase}": None for phase in settings.phase_names})
+    st.session_state.update(blank)
 
 
 # ---- one designated area ---------------------------------------------------------------------------------
@@ -360,7 +339,7 @@ def _series_chart(status: DesignatedStatus) -> alt.LayerChart:
         alt.Chart(long)
         .mark_line(point=True)
         .encode(
-            x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y")),
+            x=alt.X("month:T", axis=charts.month_axis()),
             y=alt.Y("Indicator crimes:Q"),
             color=alt.Color("Where:N", legend=alt.Legend(orient="top", title=None)),
         )
@@ -382,6 +361,9 @@ def _series_chart(status: DesignatedStatus) -> alt.LayerChart:
     return alt.layer(lines, rules, text).properties(height=220)
 
 
+WDQ_COLUMN = "Weighted displacement quotient (WDQ)"
+
+
 def comparisons_table(comparisons: tuple[PhaseComparison, ...]) -> pd.DataFrame:
     """Before/after figures per phase start as display text."""
     rows = []
@@ -395,7 +377,7 @@ def comparisons_table(comparisons: tuple[PhaseComparison, ...]) -> pd.DataFrame:
                 "Area: after vs before": c.area.text if c.area else c.note,
                 "Buffer": c.buffer.text if c.buffer else "",
                 "Rest of district": c.control.text if c.control else "",
-                "WDQ": ""
+                WDQ_COLUMN: ""
                 if not c.displacement or c.displacement.wdq is None
                 else f"{c.displacement.wdq:.2f}",
                 "Reading": c.reading,
@@ -417,17 +399,22 @@ def area_panel(
         )
         st.altair_chart(_series_chart(status), width="stretch")
         if status.monitoring.comparisons:
-            st.dataframe(comparisons_table(status.monitoring.comparisons), hide_index=True, width="stretch")
+            st.dataframe(
+                comparisons_table(status.monitoring.comparisons),
+                hide_index=True,
+                width="stretch",
+                column_config={WDQ_COLUMN: st.column_config.TextColumn(WDQ_COLUMN, help=WDQ_MEANING)},
+            )
+            st.caption(WDQ_MEANING)
             latest = status.monitoring.latest
             if latest and latest.displacement:
                 st.markdown(f"**{latest.reading.capitalize()}.** {plain(latest.displacement.explanation)}")
         else:
             st.caption("No phase start dates entered yet, so there is nothing to compare.")
-        labels = {lid: spec.label for lid, spec in config.layers().items()}
-        layers = status.monitoring.layer_series("area").rename(columns=labels)
+        layers = status.monitoring.layer_series("area")
         if not layers.empty:
             st.caption("All incidents in the area by layer, per month")
-            st.bar_chart(layers, height=180)
+            st.altair_chart(charts.monthly_layers_chart(layers, value="Incidents"), width="stretch")
         if not access.current_viewer().at_least("analyst"):
             return
 
@@ -547,10 +534,10 @@ on its indicator crimes over the last {settings.trend_slices} {settings.slice}s 
 crimes after it are compared with the {settings.monitoring.before_months} months before it: a **rate
 ratio** below 1 is a fall, with an exact 95% confidence interval (a fall is significant when the whole
 interval is below 1). The same is done for a buffer ring around the area and for the rest of the
-district (the control). The **weighted displacement quotient** (Bowers & Johnson) compares the buffer's
-change with the area's, both against the control: *displacement* when crime rose next door, *diffusion of
-benefits* when it fell there too, *inconclusive* when the area did not improve against the control, the
-buffer's change is within chance (Fisher's exact test), or the quotient is within
+district (the control). The **weighted displacement quotient (WDQ)** (Bowers & Johnson) compares the
+buffer's change with the area's, both against the control: *displacement* when crime rose next door,
+*diffusion of benefits* when it fell there too, *inconclusive* when the area did not improve against the
+control, the buffer's change is within chance (Fisher's exact test), or the quotient is within
 ±{settings.monitoring.neutral_band}.
 """
 
@@ -605,6 +592,7 @@ def render() -> None:
         area = None
         if viewer.at_least("analyst"):
             st.caption(f"Changes are recorded as made by {plain(viewer.who or '')}.")
+            clear_saved_inputs(settings)
             method, area = _marked_area(wards, candidates, (output or {}).get("last_active_drawing"))
             if area is not None:
                 where = ", ".join(wards_overlapping(wards, area)) or "no ward"

@@ -11,27 +11,29 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
 
 import config
-from briefing.packs import PackContext
+from briefing import reads
 from briefing.periods import Quarter, quarters_with_data
 from geo.boundaries import Wards
 from geo.coverage import Coverage
 from geo.grid import StudyGrid
-from geo.grid import study_grid as build_grid
 from geo.measurable import combinable
 from geo.rates import Period, Population, add_months, months_between
 from layers.demo import build_demo_store
-from layers.ingest import current_wards, upgrade_store
-from layers.population import ward_populations as layer_populations
+from layers.ingest import upgrade_store
 from store import Store
 from store import queries as q
 from store.queries import Filters
-from views import access
+from views import access, shared_view
 from views.text import plain
+
+if TYPE_CHECKING:  # the packs (PDF writer, charts, Gi*) load only on the pages that build them
+    from briefing.packs import PackContext
 
 #: Every sidebar filter widget key starts with this.
 FILTER_PREFIX = "filter_"
@@ -53,14 +55,6 @@ def file_name(stem: str, extension: str, *, synthetic: bool = False) -> str:
     built from synthetic data, so a copy passed on without the app still says what it is."""
     safe = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("._-") or "download"
     return f"{'SYNTHETIC-' if synthetic else ''}{safe}.{extension}"
-
-
-def labelled(table: pd.DataFrame, synthetic: bool) -> pd.DataFrame:
-    """``table`` for export, with a first column ``data`` holding the synthetic-data label on every row
-    when it was built from synthetic data (a row copied elsewhere keeps its label)."""
-    if not synthetic:
-        return table
-    return table.assign(data=config.SYNTHETIC_LABEL)[["data", *table.columns]]
 
 
 def layer_key(layer: str) -> str:
@@ -161,7 +155,7 @@ def store_version(store: Store) -> str:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _wards(path: str, version: str) -> Wards:
-    return current_wards(Store(path))
+    return reads.current_wards(Store(path))
 
 
 def wards(store: Store) -> Wards:
@@ -174,14 +168,14 @@ def wards(store: Store) -> Wards:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _ward_populations(path: str, version: str) -> dict[str, Population]:
-    return layer_populations(Store(path))
+    return reads.ward_populations(Store(path))
 
 
 def ward_populations(store: Store) -> dict[str, Population]:
     """Residents per ward code (imported figures, else ``data/population.csv``), cached per store version.
 
     Every page takes its rate denominators from here, and this only wraps
-    :func:`layers.population.ward_populations`, the one place the figures are chosen.
+    :func:`briefing.reads.ward_populations`, the one place the figures are chosen.
     """
     return _ward_populations(str(store.path), store_version(store))
 
@@ -190,13 +184,14 @@ def ward_populations(store: Store) -> dict[str, Population]:
 def _grid(
     path: str, version: str, res: int, district: str | None, ward: str | None, _wards: Wards
 ) -> StudyGrid:
-    return build_grid(_wards, res, district=district, ward=ward)
+    return reads.study_grid(Store(path), _wards, res, district=district, ward=ward)
 
 
 def study_grid(
     store: Store, the_wards: Wards, res: int, *, district: str | None, ward: str | None
 ) -> StudyGrid:
-    """:func:`geo.grid.study_grid` for an area, shared by the Map and Hotspots pages.
+    """The study grid of an area as stored (:func:`briefing.reads.study_grid`), shared by the Map and
+    Hotspots pages.
 
     One cached grid per (resolution, area) means both pages name a hexagon after the same ward (the
     grid's rule: the ward holding the cell's centre) and a page switch does not rebuild it. A shared
@@ -207,6 +202,8 @@ def study_grid(
 
 @st.cache_resource(show_spinner="Reading boundaries, populations and data sources...", max_entries=2)
 def _pack_context(path: str, version: str) -> PackContext:
+    from briefing.packs import PackContext
+
     return PackContext.load(Store(path))
 
 
@@ -309,9 +306,55 @@ def _month_label(month: str) -> str:
     return date.fromisoformat(month + "-01").strftime("%b %Y")
 
 
+#: The filter widgets' session keys, for the page address (:mod:`views.shared_view`).
+FILTER_KEYS = shared_view.FilterKeys(
+    months=KEY_MONTHS,
+    district=KEY_DISTRICT,
+    ward=KEY_WARD,
+    categories=KEY_CATEGORIES,
+    quarter=KEY_PUBLIC_QUARTER,
+    public_layer=KEY_PUBLIC_LAYER,
+    layer_key=layer_key,
+)
+
+
 def sidebar_filters(store: Store) -> Filters:
     """Draw the shared filter widgets in the sidebar and return the choice (call after
     :func:`require_incidents`: with no incidents there are no months to choose from).
+
+    The choice is kept in the page's address, and a session opened from an address starts from the
+    choice it holds (:mod:`views.shared_view`), so a view can be shared by copying the link.
+    """
+    public = access.current_audience() == "public"
+    notes = shared_view.apply_opening_link(lambda: _filter_choices(store, public), FILTER_KEYS, public=public)
+    filters = _draw_filters(store, public)
+    for note in notes:
+        st.caption(plain(note), help="Check the link you were given, or set the filters in the sidebar.")
+    wanted = shared_view.write(st.session_state, FILTER_KEYS, list(config.layers()), public=public)
+    shared_view.show_in_address(wanted)
+    return filters
+
+
+def _filter_choices(store: Store, public: bool) -> shared_view.FilterChoices:
+    """Every value the filter widgets offer this viewer, to check a shared link against."""
+    covered = coverage(store)
+    the_wards = wards(store)
+    first_month, last_month = covered.earliest(), covered.latest()
+    months = [] if first_month is None or last_month is None else months_between(first_month, last_month)
+    return shared_view.FilterChoices(
+        months=[m.strftime("%Y-%m") for m in months],
+        districts=the_wards.district_names,
+        ward_district=the_wards.district_by_code,
+        ward_names=the_wards.name_by_code,
+        layers=list(config.layers()),
+        categories=[] if public else [(r.layer, r.category) for r in stored_categories(store).itertuples()],
+        quarters=[q.code for q in quarters_with_data(covered)] if public else [],
+        public_layers=[lid for lid in config.layers() if lid in covered.months],
+    )
+
+
+def _draw_filters(store: Store, public: bool) -> Filters:
+    """The filter widgets themselves, in the sidebar.
 
     Months are whole calendar months (see :mod:`geo.rates`). No category chosen means all categories.
     Every widget keeps its value for the whole session (``persist_state="session"``), so a choice made on
@@ -327,7 +370,6 @@ def sidebar_filters(store: Store) -> Filters:
     sb = st.sidebar
     sb.header("Filters")
 
-    public = access.current_audience() == "public"
     if public:
         period = _public_quarter(sb, covered)
     else:

@@ -157,6 +157,7 @@ def _show_reports() -> None:
                     ),
                     mime="text/csv",
                     key=f"download_{report['import_id'] or report['file']}",
+                    on_click="ignore",  # ready bytes, and no rerun: the file arrives on the first click
                 )
             for note in report["notes"]:
                 st.text(f"Note: {note}")

@@ -1,6 +1,6 @@
 """The Hotspots page: Gi* hot and cold spots on H3 hexagons, trend classes, the ranked hot-cell table.
 
-Every number comes from :func:`geo.hotspots.hotspots_from_store` (the same code path as the CLI and the
+Every number comes from :func:`briefing.analyses.hotspots_from_store` (the same code path as the CLI and the
 briefing packs); this module lays it out and caches it. Only significant cells are drawn (grey would be
 most of the borough and would slow the map). The map is built like every map in the app
 (:mod:`views.maps`): the base map never changes and only the hexagon layer is swapped when a control
@@ -24,29 +24,28 @@ import folium
 import h3
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 import config
-from briefing.exports import csv_bytes
+from briefing.analyses import hotspots_from_store
+from briefing.exports import csv_bytes, labelled
 from briefing.settings import public_threshold
 from briefing.suppression import Disclosure
 from geo.disclosure import Table, protect
 from geo.gistar import CLASS_COLOURS, CLASS_LABELS
 from geo.grid import StudyGrid
 from geo.harm import Weights, default_weights, weights_from_table, weights_table
-from geo.hexgrid import RESOLUTIONS
+from geo.hexgrid import RESOLUTIONS, cells_geojson
 from geo.hotspots import (
     HotspotResult,
     evaluate,
     export_records,
-    hotspots_from_store,
     month_bounds,
-    read_counts,
     to_geojson,
 )
-from geo.mapdata import cell_ring
 from geo.rates import Period
 from store import Store
-from store.queries import Filters
+from store.queries import Filters, cell_months
 from views import access, common, maps
 
 MAP_HEIGHT = 600
@@ -106,8 +105,8 @@ def _evaluation(
     start, end = pd.Period(train[0], "M"), pd.Period(test[1], "M")
     span = filters.shifted(*month_bounds(start, end))
     return evaluate(
-        read_counts(store, span, _grid.res),
-        read_counts(store, span, max(RESOLUTIONS)),
+        cell_months(store, span, _grid.res),
+        cell_months(store, span, max(RESOLUTIONS)),
         _grid,
         train=(pd.Period(train[0], "M"), pd.Period(train[1], "M")),
         test=(pd.Period(test[0], "M"), pd.Period(test[1], "M")),
@@ -177,24 +176,19 @@ def map_features(result: HotspotResult, public: PublicCounts | None = None) -> d
     shown = table["value"].map("{:,.1f}".format) if result.weighted else table["count"].map("{:,}".format)
     if public is not None:
         shown = table["h3"].map(lambda h: public[h]["count"] if h in public else "–")
-    features = [
+    properties = [
         {
-            "type": "Feature",
-            "properties": {
-                "kind": "hotspot",
-                "class": html.escape(label),
-                "ward": html.escape(str(ward)),
-                "district": html.escape(str(district)),
-                "street": html.escape(str(street)) or "–",
-                "value": value,
-                "z": f"{z:.2f}" if public is None else "–",
-                "trend": html.escape(str(trend)),
-                "style": {"fillColor": CLASS_COLOURS[int(code)]},
-            },
-            "geometry": {"type": "Polygon", "coordinates": [cell_ring(int(cell, 16))]},
+            "kind": "hotspot",
+            "class": html.escape(label),
+            "ward": html.escape(str(ward)),
+            "district": html.escape(str(district)),
+            "street": html.escape(str(street)) or "–",
+            "value": value,
+            "z": f"{z:.2f}" if public is None else "–",
+            "trend": html.escape(str(trend)),
+            "style": {"fillColor": CLASS_COLOURS[int(code)]},
         }
-        for cell, label, code, ward, district, street, value, z, trend in zip(
-            table["h3"],
+        for label, code, ward, district, street, value, z, trend in zip(
             table["class"],
             table["class_code"],
             table["ward"],
@@ -206,7 +200,7 @@ def map_features(result: HotspotResult, public: PublicCounts | None = None) -> d
             strict=True,
         )
     ]
-    return {"type": "FeatureCollection", "features": features}
+    return cells_geojson((int(cell, 16) for cell in table["h3"]), properties)
 
 
 def add_hotspots(
@@ -335,55 +329,80 @@ PUBLIC_NOTE = (
 
 def hot_cells_csv(ranked: pd.DataFrame, synthetic: bool) -> bytes:
     """The ranked hot cells as CSV safe to open in a spreadsheet (:mod:`briefing.exports`)."""
-    return csv_bytes(common.labelled(ranked, synthetic))
+    return csv_bytes(labelled(ranked, synthetic))
 
 
 def every_cell_csv(result: HotspotResult, synthetic: bool) -> bytes:
     """Every study-area cell's counts and statistics as CSV safe to open in a spreadsheet."""
-    return csv_bytes(common.labelled(pd.DataFrame(export_records(result.table)), synthetic))
+    return csv_bytes(labelled(pd.DataFrame(export_records(result.table)), synthetic))
 
 
-def downloads(result: HotspotResult, ranked: pd.DataFrame, synthetic: bool, public: bool = False) -> None:
-    """Hot cells and every cell as CSV, every cell as GeoJSON; each file is only made when it is asked for
-    (every cell of a fine grid takes a moment to write, and most page runs download nothing). The public
-    get the hot cells as shown only: every cell's exact counts and z-scores are partner detail."""
-    stem = f"hotspots-{result.first}-to-{result.last}-res{result.grid.res}-k{result.k}"
+@st.cache_data(show_spinner="Writing the download files...", max_entries=8)
+def _files(
+    request: tuple, ranked: pd.DataFrame, synthetic: bool, public: bool, _result: HotspotResult
+) -> dict[str, bytes]:
+    """The download files, made once per hot-spot request (``request`` is :func:`_result`'s cache key,
+    which ``_result`` was computed from) rather than on every run of the page: every cell of a fine grid
+    takes seconds to write. They are ready bytes, never made on the click: a button whose file is made
+    when pressed delivered it one click late, or delivered another button's file, in a busy browser.
+    The public get the hot cells as shown only: every cell's exact counts and z-scores are partner detail."""
+    files = {"hot": hot_cells_csv(ranked, synthetic)}
+    if public:
+        return files
     metadata = {
         "note": config.SYNTHETIC_LABEL if synthetic else None,
-        "first_month": str(result.first),
-        "last_month": str(result.last),
-        "resolution": result.grid.res,
-        "k": result.k,
-        "value": "harm-weighted count" if result.weighted else "incident count",
+        "first_month": str(_result.first),
+        "last_month": str(_result.last),
+        "resolution": _result.grid.res,
+        "k": _result.k,
+        "value": "harm-weighted count" if _result.weighted else "incident count",
         "boundaries": config.BOUNDARY_ATTRIBUTION,
     }
+    files["all"] = every_cell_csv(_result, synthetic)
+    geojson = to_geojson(_result.table, metadata=metadata)
+    files["geojson"] = json.dumps(geojson, ensure_ascii=False).encode("utf-8")
+    return files
 
-    def geojson() -> str:
-        return json.dumps(to_geojson(result.table, result.grid, metadata=metadata), ensure_ascii=False)
 
-    c1, c2, c3 = st.columns(3)
+def downloads(
+    slot: DeltaGenerator,
+    result: HotspotResult,
+    request: tuple,
+    ranked: pd.DataFrame,
+    synthetic: bool,
+    public: bool = False,
+) -> None:
+    """Hot cells and every cell as CSV, every cell as GeoJSON (:func:`_files`), into ``slot``: a place
+    emptied at the start of the run, so the last run's buttons never hand out the last choice's file
+    while this run draws the map."""
+    stem = f"hotspots-{result.first}-to-{result.last}-res{result.grid.res}-k{result.k}"
+    files = _files(request, ranked, synthetic, public, result)
+    c1, c2, c3 = slot.container().columns(3)
     c1.download_button(
         "Hot cells (CSV)",
-        lambda: hot_cells_csv(ranked, synthetic),
+        files["hot"],
         common.file_name(f"{stem}-hot-cells", "csv", synthetic=synthetic),
         "text/csv",
         key="dl_hot",
+        on_click="ignore",
     )
     if public:
         return
     c2.download_button(
         "Every cell (CSV)",
-        lambda: every_cell_csv(result, synthetic),
+        files["all"],
         common.file_name(f"{stem}-all-cells", "csv", synthetic=synthetic),
         "text/csv",
         key="dl_all",
+        on_click="ignore",
     )
     c3.download_button(
         "Every cell (GeoJSON)",
-        geojson,
+        files["geojson"],
         common.file_name(stem, "geojson", synthetic=synthetic),
         "application/geo+json",
         key="dl_geojson",
+        on_click="ignore",
     )
 
 
@@ -485,7 +504,10 @@ def render() -> None:
 
     version = common.store_version(store)
     grid = common.study_grid(store, the_wards, res, district=filters.district, ward=filters.ward)
-    result = _result(str(store.path), version, filters, res, k, weights, trend_freq, grid)
+    request = (str(store.path), version, filters, res, k, weights, trend_freq)
+    result = _result(*request, grid)
+    files_slot = st.empty()
+    files_slot.caption("Preparing the downloads...")
 
     d = Disclosure(access.current_audience(), public_threshold())
     public = public_counts(result, d.threshold) if d.public else None
@@ -524,7 +546,7 @@ def render() -> None:
     else:
         show_ranked(ranked, d.public)
     synthetic = any(lid in common.synthetic_layers(store) for lid in filters.layers)
-    downloads(result, ranked, synthetic, d.public)
+    downloads(files_slot, result, request, ranked, synthetic, d.public)
 
     with st.expander("How far to trust this map", icon=":material/verified:"):
         if st.toggle("Check the map against the months that followed", key=KEY_EVALUATE):

@@ -26,6 +26,7 @@ import config
 from briefing.settings import public_threshold
 from briefing.suppression import Disclosure
 from geo.boundaries import Wards
+from geo.classes import Classes
 from geo.coverage import Coverage
 from geo.grid import StudyGrid
 from geo.mapdata import hex_layer, map_resolution
@@ -45,7 +46,7 @@ from geo.rates import (
 )
 from store import Store
 from store.queries import Filters, counts
-from views import access, common, maps
+from views import access, common, map_tools, maps
 
 MAP_HEIGHT = 620
 PARTNER = Disclosure("partner")
@@ -64,7 +65,9 @@ class DrawnHexes:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _hexes(path: str, version: str, filters: Filters, res: int, _grid: StudyGrid) -> DrawnHexes:
+def _hexes(
+    path: str, version: str, filters: Filters, res: int, classes: Classes, _grid: StudyGrid
+) -> DrawnHexes:
     # keyed on the store version, filters and resolution, which determine the grid (leading underscore)
     column = f"h3_r{res}"
     hexes = hex_layer(
@@ -72,6 +75,7 @@ def _hexes(path: str, version: str, filters: Filters, res: int, _grid: StudyGrid
         cell_column=column,
         layer_ids=filters.layers or (),
         grid=_grid,
+        classes=classes,
     )
     return DrawnHexes(maps.geojson_text(hexes.geojson), len(hexes.geojson["features"]), hexes.legend)
 
@@ -83,6 +87,7 @@ def _public(
     filters: Filters,
     res: int,
     layers: tuple[tuple[str, ...], tuple[str, ...], bool],
+    classes: Classes,
     _grid: StudyGrid,
     _wards: Wards,
 ) -> tuple[DrawnHexes, PublicMap]:
@@ -117,6 +122,7 @@ def _public(
         cell_column=column,
         layer_ids=now,
         grid=_grid,
+        classes=classes,
         printed=lambda cell, layer: d.count(public.mark(("hex", cell, ALL))) if layer == "total" else "–",
     )
     drawn = DrawnHexes(maps.geojson_text(hexes.geojson), len(hexes.geojson["features"]), hexes.legend)
@@ -147,14 +153,18 @@ def add_hexes(group: folium.FeatureGroup, hexes: DrawnHexes, layer_ids: tuple[st
     maps.DataLayer(hexes.geojson_text, tooltip=tooltip, **maps.HEX_STYLE).add_to(group)
 
 
+def legend_title(res: int) -> str:
+    """What the colours count, with the hexagon size."""
+    return f"Incidents per hexagon (about {h3.average_hexagon_area(res, 'km^2'):.2f} km²):"
+
+
 def legend_html(hexes: DrawnHexes, res: int, local: bool) -> str:
     """Legend for hexagon colours and the outlines drawn (the chosen area's only when there is one)."""
-    km2 = h3.average_hexagon_area(res, "km^2")
     items = [(maps.fill_swatch(colour), label) for colour, label in hexes.legend]
     items += maps.OUTLINE_LEGEND
     if local:
         items.append((maps.line_swatch(maps.SELECTED_STYLE), "chosen area"))
-    return maps.swatch_legend("map-legend", f"Incidents per hexagon (about {km2:.2f} km²):", items)
+    return maps.swatch_legend("map-legend", legend_title(res), items)
 
 
 def summary_table(
@@ -299,6 +309,15 @@ ward they shrink to about {local_km2:.2f} km² (roughly {pitches:.0f} football p
 Point at a hexagon to see its ward, district and the count for each layer. A hexagon on a ward boundary
 is named after the ward that holds its centre, as on the Hotspots page.
 
+**Colours.** The colour classes are worked out once for all of Kirklees for the months, layers and
+hexagon size chosen, so choosing a district, ward or category never changes what a colour means: a quiet
+ward looks quiet. "Fixed breaks" splits the hexagons at their average, then splits the busier ones at
+their own average, and so on, so each darker colour is the busiest part of the colour before (rounded to
+readable numbers). "Quantiles" puts about the same number of hexagons in each colour instead.
+
+**Search and click.** Type a ward, town, village or street to zoom the map to it. Click a hexagon or a
+place name to see the hexagon's counts by category, its months and whether it is a hot spot.
+
 **Rate per 1,000 residents.** For every 1,000 people living in the area, how many incidents were
 recorded in the chosen months. It lets a small ward be compared fairly with a large one. Town centres
 and places people visit (shops, stations, night-time economy) have high rates because incidents happen
@@ -330,25 +349,49 @@ def render() -> None:
     )
     grid = common.study_grid(store, the_wards, res, district=filters.district, ward=filters.ward)
     version, public, shown = common.store_version(store), None, filters.layers or ()
-    if access.current_audience() == "public" and shown:
-        layers = public_layers(filters, common.coverage(store))
-        hexes, public = _public(str(store.path), version, filters, res, layers, grid, the_wards)
-        shown = ()  # a public hexagon gives its total only (see geo.public_map)
-    else:
-        hexes = _hexes(str(store.path), version, filters, res, grid)
-    fmap = maps.base_map(store, the_wards)
-    group = maps.area_group(fmap, the_wards, district=filters.district, ward=filters.ward, name="Incidents")
-    add_hexes(group, hexes, shown)
+    is_public = access.current_audience() == "public"
+    period = common.period_of(filters)
 
     map_col, panel_col = st.columns([3, 2], gap="medium")
     with map_col:
-        maps.show(fmap, key="incident_map", height=MAP_HEIGHT, group=group)
+        find_col, colour_col = st.columns([3, 2])
+        with find_col:
+            match = map_tools.search(store, the_wards, public_threshold() if is_public else None)
+        with colour_col:
+            method = map_tools.colour_method()
+    if is_public and shown:
+        layers = public_layers(filters, common.coverage(store))
+        classes = map_tools.fixed_classes(store, layers[0], period, res, method, public_threshold())
+        hexes, public = _public(str(store.path), version, filters, res, layers, classes, grid, the_wards)
+        shown, classed = (), layers[0]  # a public hexagon gives its total only (see geo.public_map)
+    else:
+        classes = map_tools.fixed_classes(store, shown, period, res, method, 1)
+        hexes, classed = _hexes(str(store.path), version, filters, res, classes, grid), shown
+    fmap = maps.base_map(store, the_wards, css=maps.PLACE_CSS)
+    maps.PlaceLabels(config.places()).add_to(fmap)
+    group = maps.area_group(fmap, the_wards, district=filters.district, ward=filters.ward, name="Incidents")
+    add_hexes(group, hexes, shown)
+    if match is not None:
+        maps.FitArea(fmap, match.bounds, slot=maps.SEARCH_SLOT).add_to(group)
+
+    with map_col:
+        returned = maps.show(
+            fmap, key="incident_map", height=MAP_HEIGHT, group=group, returned=("last_object_clicked",)
+        )
         if hexes.count:
             st.markdown(legend_html(hexes, res, local), unsafe_allow_html=True)
+            st.caption(map_tools.classes_caption(classes, period, classed))
         else:
             st.info("No incidents match these filters.")
+        st.caption("Click a hexagon or a place name to see its counts, months and hot-spot class.")
+        image_slot = st.empty()  # filled last: the image is drawn after everything a user reads
     with panel_col:
         summary_panel(store, filters, the_wards, public)
+        click = map_tools.clicked(returned, res)
+        if click is not None:
+            with st.container(border=True):
+                map_tools.cell_panel(store, filters, grid, click[0], click[1], public)
+    map_tools.trend_section(store, filters, common.coverage(store), is_public)
     with st.expander("How to read this map", icon=":material/help:"):
         borough_km2 = h3.average_hexagon_area(map_settings["borough_resolution"], "km^2")
         local_km2 = h3.average_hexagon_area(map_settings["local_resolution"], "km^2")
@@ -357,3 +400,11 @@ def render() -> None:
                 borough_km2=borough_km2, local_km2=local_km2, pitches=local_km2 / FOOTBALL_PITCH_KM2
             )
         )
+    if hexes.count:
+        with image_slot.container():
+            notes = (map_tools.classes_caption(classes, period, classed),)
+            if public is not None:
+                notes += (PUBLIC_NOTE.format(top=public_threshold() - 1, threshold=public_threshold()),)
+            map_tools.image_button(
+                store, filters, the_wards, hexes.geojson_text, hexes.legend, legend_title(res), notes
+            )

@@ -10,6 +10,11 @@ the controls travels in a separate feature group (:func:`area_group`) that strea
 place, and that group moves the view to a newly chosen area itself (:class:`FitArea`) instead of a
 rebuild. Large layers are drawn by :class:`DataLayer` from cached GeoJSON text, not ``folium.GeoJson``.
 Maps send back only what a page uses (:func:`show`), so panning and zooming never rerun the page.
+
+The behaviour of these elements (and of the other pages' map tools) is JavaScript in
+``static/js/maps.js``, loaded into every map's frame with Leaflet (:mod:`views.offline_assets`); each
+element here writes only one call to it (``kirklees.dataLayer(...)`` and so on) with its map, group
+and data, so the page's script stays small and the code can be read and linted as JavaScript.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from store import Store
 from views import common
 
 OUTLINE_PANE = "outlines"
+#: The page variable a search result's :class:`FitArea` remembers its box in.
+SEARCH_SLOT = "__hotspotsSearch"
 WARD_STYLE = {"color": "#4d4d4d", "weight": 1, "opacity": 0.7}
 DISTRICT_STYLE = {"color": "#1a1a1a", "weight": 2.5, "opacity": 0.9}
 SELECTED_STYLE = {"color": "#1f4e79", "weight": 4, "opacity": 1, "dashArray": "8 6"}
@@ -70,20 +77,10 @@ class DataLayer(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.geoJson({{ this.data_json }}, Object.assign({{ this.options|tojson }}, {
-            style: function (f) { return f.properties.style || {}; },
-            {%- if this.tooltip %}
-            onEachFeature: function (f, layer) {
-                layer.bindTooltip(function () {
-                    return '<table>' + {{ this.tooltip|tojson }}.map(function (row) {
-                        var v = f.properties[row[0]];
-                        return '<tr><th>' + row[1] + '</th><td>'
-                            + (typeof v === 'number' ? v.toLocaleString('en-GB') : v) + '</td></tr>';
-                    }).join('') + '</table>';
-                }, {sticky: true});
-            },
-            {%- endif %}
-        })).addTo({{ this._parent.get_name() }});
+        var {{ this.get_name() }} = kirklees.dataLayer(
+            {{ this._parent.get_name() }}, {{ this.data_json }},
+            {{ this.options|tojson }}, {{ this.tooltip|tojson }}
+        );
         {% endmacro %}
         """
     )
@@ -94,7 +91,7 @@ class DataLayer(MacroElement):
         super().__init__()
         self._name = "DataLayer"
         self.data_json = data_json
-        self.tooltip = tooltip
+        self.tooltip = tooltip or None
         self.options = options
 
     def render(self, **kwargs: object) -> None:
@@ -124,21 +121,44 @@ class FitArea(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        if (window.__hotspotsArea !== {{ this.key|tojson }}) {
-            window.__hotspotsArea = {{ this.key|tojson }};
-            {{ this.fmap.get_name() }}.fitBounds({{ this.bounds|tojson }}, {padding: [8, 8], animate: false});
-        }
+        kirklees.fitArea(
+            {{ this.fmap.get_name() }}, {{ this.slot|tojson }},
+            {{ this.key|tojson }}, {{ this.bounds|tojson }}
+        );
         {% endmacro %}
         """
     )
 
-    def __init__(self, fmap: folium.Map, bounds: tuple[float, float, float, float]) -> None:
+    def __init__(
+        self, fmap: folium.Map, bounds: tuple[float, float, float, float], slot: str = "__hotspotsArea"
+    ) -> None:
         super().__init__()
         self._name = "FitArea"
         self.fmap = fmap
+        #: the page variable remembering the last box fitted: a search result keeps its own
+        #: (:data:`SEARCH_SLOT`), so it moves the view only when the search changes, not on every rerun
+        self.slot = slot
         min_lon, min_lat, max_lon, max_lat = (round(b, 5) for b in bounds)
         self.bounds = [[min_lat, min_lon], [max_lat, max_lon]]
         self.key = f"{self.bounds}"
+
+
+class FocusInPlace(MacroElement):
+    """Pressing a map focuses it (for keyboard panning); without this, a map whose bottom is below the
+    fold scrolls the page up under the pointer, so the press and release land apart and the click is
+    taken for a drag and lost. Focus without scrolling keeps the first click on the map a click."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        kirklees.focusInPlace({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "FocusInPlace"
 
 
 @dataclass(frozen=True)
@@ -176,6 +196,7 @@ def base_map(store: Store, the_wards: Wards, *, css: str = "") -> folium.Map:
     # The whole study area in view, whatever the frame's width. Not folium's fit_bounds: it animates, and
     # the end of that animation would undo a data layer's own FitArea run straight after it.
     FitArea(fmap, the_wards.area.bounds).add_to(fmap)
+    FocusInPlace().add_to(fmap)
     fmap.get_root().header.add_child(folium.Element(MAP_CSS + css), name="map_css")
     url = config.tiles_url()
     if url:
@@ -264,3 +285,43 @@ def line_swatch(style: dict) -> str:
 
 #: Legend entries for the outlines every base map draws.
 OUTLINE_LEGEND = [(line_swatch(WARD_STYLE), "ward"), (line_swatch(DISTRICT_STYLE), "district")]
+
+
+#: Place names: dark text with a white halo, legible on a projector over any hexagon colour; towns always,
+#: villages from zoom 12 and suburbs from zoom 13 (classes set by :class:`PlaceLabels`), so the borough
+#: view is not crowded.
+PLACE_CSS = """<style>
+.place-label { background: none; border: none; }
+.place-label span { position: absolute; transform: translate(-50%, -50%); white-space: nowrap;
+  color: #1a1a1a; font: 600 13px/1.1 system-ui, sans-serif; pointer-events: none;
+  text-shadow: -1px -1px 0 #fff, 1px -1px 0 #fff, -1px 1px 0 #fff, 1px 1px 0 #fff, 0 0 3px #fff; }
+.place-town span { font-size: 15px; font-weight: 700; }
+.place-village, .place-suburb { display: none; }
+.zoom-12 .place-village, .zoom-13 .place-village, .zoom-13 .place-suburb { display: block; }
+</style>"""
+
+
+class PlaceLabels(MacroElement):
+    """Names of the gazetteer's places (``data/places.csv``) drawn as text on the map, without tiles.
+
+    Names let the mouse through: pointing at or clicking a name reaches the hexagon under it (whose
+    tooltip shows, and whose panel names the place, see :func:`geo.search.place_in`). The map container
+    gets a ``zoom-12`` / ``zoom-13`` class as the user zooms, which the CSS (:data:`PLACE_CSS`) uses to
+    show smaller places only once there is room for them; and a name that would overlap one already shown
+    (towns first, then villages, then suburbs) is hidden until zooming in makes room, so names never print
+    over each other on a projector.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        kirklees.placeLabels({{ this._parent.get_name() }}, {{ this.places|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, places: tuple[config.Place, ...]) -> None:
+        super().__init__()
+        self._name = "PlaceLabels"
+        ordered = sorted(places, key=lambda p: config.PLACE_KINDS.index(p.kind))
+        self.places = [[html.escape(p.name), p.lat, p.lon, p.kind] for p in ordered]

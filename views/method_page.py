@@ -14,6 +14,7 @@ import config
 from geo.gistar import CLASS_LABELS, CONFIDENCE_BANDS
 from geo.harm import UNLISTED_WEIGHT, default_weights, weights_table
 from geo.hexgrid import RESOLUTIONS
+from geo.monitoring import WDQ_MEANING
 from geo.trends import DEFAULT_SLICES, MIN_SLICES, MOSTLY, NO_PATTERN, PATTERN_RULES
 
 GRID = """
@@ -155,6 +156,14 @@ areas are decided together, so a district's figures read the same whichever dist
 """
 
 
+DISPLACEMENT = """
+### 9. Did a Clear Hold Build area work, or did crime move next door?
+For each designated Clear Hold Build area, indicator crimes after each phase began are compared with the
+months before it - in the area, in a ring around it and in the rest of the district. {meaning} The Clear
+Hold Build page's "How areas and phases are worked out" gives every rule.
+"""
+
+
 def render() -> None:
     st.title("How this is worked out")
     st.markdown(GRID)
@@ -218,3 +227,4 @@ def render() -> None:
     st.caption(f"Layers and harm weights: data/layers.toml ({len(config.layers())} layers).")
     threshold = int(config.settings()["suppression"]["public_min_count"])
     st.markdown(PUBLIC.format(threshold=threshold, top=threshold - 1))
+    st.markdown(DISPLACEMENT.format(meaning=WDQ_MEANING))

@@ -7,6 +7,10 @@ unchanged) into ``static/vendor/`` (git-ignored), which Streamlit serves at ``/a
 ``[server] enableStaticServing`` is on, and each folium class we draw with is pointed at those URLs only.
 Nothing we do not use (jQuery, Bootstrap, Font Awesome, awesome-markers) is loaded at all.
 
+The app's own map code, ``static/js/maps.js`` (kept in the repository, not copied), is loaded after
+Leaflet in every map's frame the same way, with its content's hash in the URL so that a browser never
+keeps an old copy after an update.
+
 A page that adds a folium plugin (for example ``folium.plugins.Draw``) adds a :class:`Bundle` for its
 package to :data:`BUNDLES` and one line to :func:`use_local_assets`.
 """
@@ -14,6 +18,7 @@ package to :data:`BUNDLES` and one line to :func:`use_local_assets`.
 from __future__ import annotations
 
 import filecmp
+import hashlib
 import importlib
 import os
 import shutil
@@ -29,6 +34,8 @@ import config
 STATIC_DIR = config.PROJECT_DIR / "static"
 VENDOR_DIR = STATIC_DIR / "vendor"
 STATIC_URL = "app/static"
+#: The app's own map functions (``window.kirklees``), called by the elements in :mod:`views.maps`.
+APP_JS = STATIC_DIR / "js" / "maps.js"
 
 
 @dataclass(frozen=True)
@@ -90,13 +97,26 @@ def asset_url(bundle: Bundle, file: str, base_url_path: str = "") -> str:
     return "/" + "/".join(parts)
 
 
+def app_js_url(base_url_path: str = "", script: Path = APP_JS) -> str:
+    """URL path of the app's own map script, with a hash of its content so a changed file is fetched anew."""
+    if not script.is_file():
+        raise FileNotFoundError(f"The map script {script} is missing; it ships with the app in static/js/.")
+    digest = hashlib.sha256(script.read_bytes()).hexdigest()[:12]
+    relative = script.relative_to(STATIC_DIR).as_posix()
+    parts = [p for p in (base_url_path.strip("/"), STATIC_URL, relative) if p]
+    return "/" + "/".join(parts) + f"?v={digest}"
+
+
 def use_local_assets(base_url_path: str = "") -> None:
     """Point folium's element classes at the vendored files, dropping every CDN link.
 
     folium collects ``default_js``/``default_css`` from each element on the map and streamlit-folium
     loads exactly those lists in the map's frame, so replacing them is all it takes. Only
     ``folium.Map`` declares assets among the classes the map page uses (GeoJson, tooltips, panes,
-    feature groups and tile layers have none).
+    feature groups and tile layers have none). The app's own script comes after Leaflet, which it uses.
     """
-    folium.Map.default_js = [("leaflet", asset_url(LEAFLET, "leaflet.js", base_url_path))]
+    folium.Map.default_js = [
+        ("leaflet", asset_url(LEAFLET, "leaflet.js", base_url_path)),
+        ("kirklees", app_js_url(base_url_path)),
+    ]
     folium.Map.default_css = [("leaflet_css", asset_url(LEAFLET, "leaflet.css", base_url_path))]

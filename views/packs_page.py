@@ -144,7 +144,13 @@ def render() -> None:
                 str(store.path), version, kind, index, quarter, audience, produced, ctx
             )
             st.download_button(
-                "Download the PDF", data, file_name=name, mime="application/pdf", type="primary"
+                "Download the PDF",
+                data,
+                file_name=name,
+                mime="application/pdf",
+                type="primary",
+                key="packs_pdf_download",
+                on_click="ignore",  # ready bytes, and no rerun: the file arrives on the first click
             )
             st.caption(f"Headlines as printed in the pack ({Quarter.parse(quarter).label}):")
             columns = headline_columns(places[index].population(ctx.populations))
@@ -159,5 +165,10 @@ def render() -> None:
     if st.session_state.get(KEY_ZIP) == (with_wards, quarter, audience):
         data = _zip(str(store.path), version, with_wards, quarter, audience, produced, ctx)
         st.download_button(
-            "Download the ZIP", data, file_name=f"packs-{quarter}-{audience}.zip", mime="application/zip"
+            "Download the ZIP",
+            data,
+            file_name=f"packs-{quarter}-{audience}.zip",
+            mime="application/zip",
+            key="packs_zip_download",
+            on_click="ignore",
         )

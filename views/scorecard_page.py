@@ -21,10 +21,13 @@ from briefing.suppression import Disclosure
 from geo.measurable import layer_label
 from geo.rates import combined_basis, no_data, rate_heading
 from store import Store
-from views import access, common
+from views import access, common, shared_view
 from views.common import plain
 
 KEY_MEASURE = "scorecard_measure"
+#: The column holding each measure's caveat (``caveat`` in ``data/targets.csv``), in the row of its figure:
+#: a figure that counts a broader category than its target must say so where it is read, not in a note.
+CAVEAT = "Caveat"
 RAG_COLOURS = {"Green": "#c6efce", "Amber": "#ffeb9c", "Red": "#ffc7ce"}
 
 RULES = """
@@ -112,6 +115,7 @@ def headline_frame(card: Scorecard, baselines: Mapping[str, str], d: Disclosure 
                 "Target": _target(s, d),
                 "RAG": _rag(s, d),
                 "Trend": d.direction(s.comparison, s.value, s.previous),
+                CAVEAT: s.measure.caveat,
                 "12 months before": _before(s, d),
                 "Partnership Plan target": s.measure.wording,
                 "Baseline": baselines.get(s.measure.measure, s.measure.baseline),
@@ -163,6 +167,12 @@ def render() -> None:
         headline_frame(card, ctx.baselines, d),
         column_config={
             "Last 24 months": st.column_config.LineChartColumn("Last 24 months", width="medium"),
+            CAVEAT: st.column_config.TextColumn(
+                CAVEAT,
+                width="large",  # the longest caveat whole at 1440 px; narrower screens scroll the table
+                help="What to bear in mind when reading the figure. "
+                '"How the scorecard is worked out" below says more about each measure.',
+            ),
         },
     )
     options = briefing_settings()
@@ -179,8 +189,13 @@ def render() -> None:
 
     st.subheader("By district and ward")
     measures = [s.measure.measure for s in card.at("Kirklees")]
+    left_out = shared_view.read_choice("measure", KEY_MEASURE, measures)
     measure = st.selectbox("Measure", measures, key=KEY_MEASURE)
-    st.caption(f"Counted from {layer_label(card.at('Kirklees', measure)[0].measure.layer)}.")
+    shared_view.show_choice("measure", measure)
+    if left_out:
+        st.caption(plain(left_out))
+    chosen = card.at("Kirklees", measure)[0].measure
+    st.caption(f"Counted from {layer_label(chosen.layer)}." + (f" {chosen.caveat}." if chosen.caveat else ""))
     st.markdown("**Districts**")
     basis = combined_basis(ctx.populations.values())
     _show(breakdown_frame(card.at("district", measure), basis, d).drop(columns="District"))

@@ -22,11 +22,15 @@ from briefing.suppression import MARKINGS, Disclosure
 from briefing.tables import AREA_COLUMNS, area_cells
 from briefing.ward_profile import build_ward_profile
 from geo.rates import Change, combined_basis, rate_unit
-from views import access, common
+from views import access, common, shared_view
 from views.common import plain
 
 KEY_WARD = "profile_ward"
 KEY_AUDIENCE = "profile_audience"
+MAP_CAPTION = (
+    "The ward (black outline) and its hexagons; coloured hexagons are the hot spots in the table, dashed "
+    "outlines Clear Hold Build areas. The same map is on the PDF."
+)
 
 
 @st.cache_resource(show_spinner="Building the ward profile...", max_entries=16)
@@ -98,7 +102,11 @@ def render() -> None:
     the_wards = common.wards(store)
     codes = the_wards.wards_in(None)
     left, right = st.columns(2)
+    left_out = shared_view.read_choice("ward", KEY_WARD, codes, the_wards.name_by_code)
     ward = left.selectbox("Ward", codes, key=KEY_WARD, format_func=the_wards.name_by_code.get)
+    shared_view.show_choice("ward", ward)
+    if left_out:
+        st.caption(plain(left_out))
     audience = right.radio(
         "Version",
         ("public",) if access.current_audience() == "public" else access.allowed_audiences()[::-1],
@@ -117,7 +125,13 @@ def render() -> None:
         f"{plain(profile.place.description)} · {profile.period.label} · {Disclosure(audience).marking}"
     )
     st.download_button(
-        "Download the one-page PDF", pdf, file_name=profile.file_name, mime="application/pdf", type="primary"
+        "Download the one-page PDF",
+        pdf,
+        file_name=profile.file_name,
+        mime="application/pdf",
+        type="primary",
+        key="wp_pdf",
+        on_click="ignore",  # ready bytes, and no rerun: the file arrives on the first click
     )
 
     st.subheader("How the ward compares")
@@ -131,10 +145,12 @@ def render() -> None:
     st.dataframe(categories_table(profile), hide_index=True, width="stretch")
 
     st.subheader("Hotspots in the ward")
+    table_column, map_column = st.columns([3, 2])
     if profile.hotspots.rows:
-        st.dataframe(hotspots_table(profile), hide_index=True, width="stretch")
+        table_column.dataframe(hotspots_table(profile), hide_index=True, width="stretch")
     else:
-        st.info(profile.hotspots.note or "No significant hotspots in the ward over these months.")
+        table_column.info(profile.hotspots.note or "No significant hotspots in the ward over these months.")
+    map_column.image(profile.map_png, width="stretch", caption=MAP_CAPTION)
 
     st.subheader("Clear Hold Build areas")
     if profile.areas.rows:

@@ -1,0 +1,218 @@
+"""The layering the README promises, checked on the source itself so that it cannot silently erode.
+
+sources (layers/) -> store/ -> geo/ -> briefing/, views/, cli/. SQL lives only in store/; geo/ holds pure
+functions (no store, Streamlit, database or file I/O); files under data/ are parsed only by config/;
+coordinate systems and H3 cell geometry each have one home. The checks read the code with :mod:`ast`,
+so a comment or a docstring mentioning SQL or EPSG codes does not trip them.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parent.parent
+PACKAGES = ("app.py", "bench", "briefing", "cli", "config", "geo", "layers", "store", "views")
+
+SQL = re.compile(
+    r"\bSELECT\b[\s\S]+\bFROM\b|\bINSERT\s+INTO\b|\bDELETE\s+FROM\b|\bUPDATE\s+\w+\s+SET\b|"
+    r"\bCREATE\s+(OR\s+REPLACE\s+)?(TABLE|VIEW|INDEX)\b|\bDROP\s+TABLE\b|\bALTER\s+TABLE\b",
+)
+#: The style every query here is written in (keywords in capitals), so prose ("select a ward from the
+#: list") is not mistaken for SQL.
+
+
+def _modules(*roots: str) -> Iterator[Path]:
+    for root in roots:
+        path = PROJECT / root
+        yield from [path] if path.suffix == ".py" else sorted(path.rglob("*.py"))
+
+
+def _tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
+def _imported(tree: ast.Module) -> set[str]:
+    """Top-level names of every module imported anywhere in the file (lazy imports included)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def _docstrings(tree: ast.Module) -> set[int]:
+    """ids of the string constants that are docstrings (module, class, function)."""
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                out.add(id(body[0].value))
+    return out
+
+
+def _strings(tree: ast.Module) -> Iterator[tuple[int, str]]:
+    """(line, text) of every string literal that is not a docstring; an f-string's literal parts are
+    joined with a placeholder, so ``f"SELECT {cols} FROM t"`` is still seen as SQL."""
+    skip = _docstrings(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            text = "".join(v.value if isinstance(v, ast.Constant) else " x " for v in node.values)
+            yield node.lineno, text
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
+            yield node.lineno, node.value
+
+
+def _calls(tree: ast.Module) -> Iterator[tuple[int, str]]:
+    """(line, dotted name) of every call, e.g. ``h3.cell_to_boundary`` or ``open``."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            parts = []
+            func = node.func
+            while isinstance(func, ast.Attribute):
+                parts.append(func.attr)
+                func = func.value
+            if isinstance(func, ast.Name):
+                parts.append(func.id)
+            yield node.lineno, ".".join(reversed(parts))
+
+
+def _relative(path: Path) -> str:
+    return str(path.relative_to(PROJECT))
+
+
+def test_geo_is_pure() -> None:
+    """geo/ takes arrays and frames and returns results: it never reaches the store, the page or a file."""
+    forbidden = {"store", "streamlit", "duckdb", "layers", "views", "briefing", "cli", "tomllib"}
+    found = []
+    for path in _modules("geo"):
+        tree = _tree(path)
+        bad = {name for name in _imported(tree) if name.split(".")[0] in forbidden}
+        found += [f"{_relative(path)} imports {name}" for name in sorted(bad)]
+        found += [
+            f"{_relative(path)}:{line} calls {name}"
+            for line, name in _calls(tree)
+            if name in {"open", "Path.open"} or name.endswith((".read_text", ".read_bytes", ".write_text"))
+        ]
+    assert found == []
+
+
+def test_sql_only_in_store() -> None:
+    found = [
+        f"{_relative(path)}:{line}: {text.strip()[:60]!r}"
+        for path in _modules(*PACKAGES)
+        if not _relative(path).startswith("store/")
+        for line, text in _strings(_tree(path))
+        if SQL.search(text)
+    ]
+    assert found == []
+
+
+def test_the_check_sees_sql() -> None:
+    """The SQL check itself: it must catch plain and f-string SQL and leave prose and docstrings alone."""
+    source = '''
+"""SELECT the best FROM the docstring is fine."""
+a = "SELECT n FROM incidents WHERE layer = ?"
+b = f"SELECT {cols} FROM incidents"
+c = "Select a ward from the list"
+'''
+    hits = [line for line, text in _strings(ast.parse(source)) if SQL.search(text)]
+    assert hits == [3, 4]
+
+
+def test_data_files_are_parsed_only_by_config() -> None:
+    found = [
+        f"{_relative(path)} imports tomllib"
+        for path in _modules(*PACKAGES)
+        if not _relative(path).startswith("config/") and "tomllib" in _imported(_tree(path))
+    ]
+    assert found == []
+
+
+@pytest.mark.parametrize(
+    ("what", "home", "kind", "is_use"),
+    [
+        ("the British National Grid code", "geo/crs.py", "str", lambda s: s == "EPSG:27700"),
+        ("a pyproj transformer", "geo/crs.py", "call", lambda s: s.endswith("Transformer.from_crs")),
+        ("H3 cell outlines", "geo/hexgrid.py", "call", lambda s: s.endswith("cell_to_boundary")),
+    ],
+)
+def test_one_home(what: str, home: str, kind: str, is_use) -> None:
+    """Coordinate systems are written once (geo/crs.py) and H3 cell geometry is drawn in one module."""
+    found = []
+    for path in _modules(*PACKAGES):
+        tree = _tree(path)
+        uses = _strings(tree) if kind == "str" else _calls(tree)
+        found += [f"{_relative(path)}:{line}" for line, s in uses if is_use(s)]
+    elsewhere = [place for place in found if not place.startswith(f"{home}:")]
+    assert found, f"{what}: none found at all, so this check checks nothing"
+    assert elsewhere == [], f"{what} outside {home}"
+
+
+#: What pages and packs may take from the importers: running an import, building the demo, upgrading a
+#: store, reading an uploaded file - writes and uploads, never a read of stored data (those go through
+#: store/ and geo/, via briefing/reads.py), plus the STATS19 column names the road figures label.
+WRITE_ENTRY_POINTS = {
+    ("layers.importer", name) for name in ("SOURCES", "detect_source", "run_import", "undo")
+} | {
+    ("layers.readers", "Upload"),
+    ("layers.report", "REASON_HELP"),
+    ("layers.report", "ImportReport"),
+    ("layers.demo", "build_demo_store"),
+    ("layers.ingest", "upgrade_store"),
+    ("layers.area_files", "area_from_upload"),
+    *(("layers.stats19", name) for name in ("ADJUSTED_ATTRIBUTE", "ADJUSTED_LABEL", "RECORDED_LABEL")),
+}
+
+
+def test_pages_and_packs_read_only_through_store_and_geo() -> None:
+    found = []
+    for path in _modules("views", "briefing", "app.py"):
+        for node in ast.walk(_tree(path)):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "layers":
+                found += [
+                    f"{_relative(path)}: {node.module}.{alias.name}"
+                    for alias in node.names
+                    if (node.module, alias.name) not in WRITE_ENTRY_POINTS
+                ]
+            elif isinstance(node, ast.Import):
+                found += [f"{_relative(path)}: {a.name}" for a in node.names if a.name.startswith("layers")]
+    assert found == []
+
+
+def test_no_layer_is_named_in_the_code() -> None:
+    """Layer ids live in data/layers.toml; the importers ask it which layer they write (``fed_by``)."""
+    import config
+
+    ids = set(config.layers())
+    found = [
+        f"{_relative(path)}:{line}: {text!r}"
+        for path in _modules(*PACKAGES)
+        for line, text in _strings(_tree(path))
+        if text in ids
+    ]
+    assert ids and found == []
+
+
+def test_every_importer_finds_its_layer_in_the_data_file(tmp_path: Path, monkeypatch) -> None:
+    import config
+
+    assert {config.layers()[config.layer_fed_by(feed)].fed_by for feed in config.FEEDS} == set(config.FEEDS)
+    text = (config.DATA_DIR / "layers.toml").read_text()
+    twice = tmp_path / "layers.toml"
+    twice.write_text(text.replace('fed_by = "fires"', 'fed_by = "stats19"'))
+    monkeypatch.setattr(config, "DATA_DIR", tmp_path)
+    config.layers.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="fed_by must name each of .* at most once, not stats19"):
+            config.layers()
+    finally:
+        monkeypatch.undo()
+        config.layers.cache_clear()
