@@ -41,8 +41,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--produced", metavar="YYYY-MM-DD", help="date printed as 'produced' (default: today)")
 
 
-def choose_places(ctx: PackContext, args: argparse.Namespace) -> list[Place]:
-    """The places asked for, in order: districts, then their wards (--wards), named wards, areas."""
+def choose_places(ctx: PackContext, args: argparse.Namespace, audience: str) -> list[Place]:
+    """The places asked for, in order: districts, then their wards (--wards), named wards, areas.
+
+    Public packs cover designated Clear Hold Build areas only, as on the Briefing packs page: a candidate
+    area is an analytical suggestion for partners, and naming it in public would publish it."""
     places: list[Place] = []
     district = args.district or ("all" if not (args.ward or args.area) else None)
     if district:
@@ -52,7 +55,13 @@ def choose_places(ctx: PackContext, args: argparse.Namespace) -> list[Place]:
             places += ward_places(ctx, [d.name for d in districts])
     places += [ward_place(ctx.wards, w) for w in args.ward]
     if args.area:
-        places += area_places(ctx, args.area)
+        areas = area_places(ctx, args.area, designated_only=audience == "public")
+        if not areas:
+            raise ValueError(
+                f"public packs cover designated Clear Hold Build areas only, and --area {args.area} names "
+                "none: designate the area first, or build partner packs (--audience partner)"
+            )
+        places += areas
     if not places:
         raise ValueError("no places chosen: give --district, --ward or --area")
     return places
@@ -102,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     ctx.check_quarter(quarter)
     audience = parse_audience(args.audience)
     produced = date.fromisoformat(args.produced) if args.produced else date.today()
-    files = batch(ctx, choose_places(ctx, args), quarter, audience, produced)
+    files = batch(ctx, choose_places(ctx, args, audience), quarter, audience, produced)
     archive_name = f"packs-{quarter.code}-{audience}.zip"
     paths = write_all(out, {**files, archive_name: zip_files(files)})
     written = [str(p) for p in paths[:-1]]

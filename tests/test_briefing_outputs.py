@@ -169,6 +169,22 @@ def test_cli_writes_pdfs_and_a_zip(demo_store: Store, tmp_path: Path, capsys) ->
     assert "packs-2024Q4-public.zip" in capsys.readouterr().out
 
 
+def test_cli_public_packs_name_no_candidate_area(demo_store: Store, tmp_path: Path, capsys) -> None:
+    """The demo's register holds candidate areas but no designated one: a public pack for "all" areas, or
+    for a candidate by name, is refused in one sentence and writes nothing; a partner pack is built."""
+    register = PackContext.load(demo_store).register
+    assert register.candidates and not register.designated
+    args = ["packs", "--store", str(demo_store.path), "--period", "2024Q4", "--produced", "2025-11-25"]
+    for area in ("all", register.candidates[0].name):
+        out = tmp_path / "public"
+        assert cli.main([*args, "--area", area, "--audience", "public", "--out", str(out)]) == 1
+        assert "public packs cover designated Clear Hold Build areas only" in capsys.readouterr().err
+        assert not out.exists() or not list(out.iterdir())
+    partner = tmp_path / "partner"
+    assert cli.main([*args, "--area", register.candidates[0].name, "--out", str(partner)]) == 0
+    assert len(list(partner.glob("*.pdf"))) == 1
+
+
 def test_cli_refuses_a_bad_period_clearly(demo_store: Store, tmp_path: Path, capsys) -> None:
     args = ["packs", "--store", str(demo_store.path), "--out", str(tmp_path)]
     assert cli.main([*args, "--period", "2024Q7"]) == 1
