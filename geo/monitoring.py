@@ -434,14 +434,11 @@ def _not_loaded(
     """The refusal for a phase whose before or after months are not all loaded, else None."""
     if coverage is None or before is None or after is None:
         return None
-    gaps = [
-        f"{coverage.missing(period, layers)} of the {period.months} months {side} this start"
-        for side, period in (("before", before), ("after", after))
-        if coverage.missing(period, layers)
-    ]
+    gaps = []
+    for side, period in (("before", before), ("after", after)):
+        if missing := coverage.missing(period, layers):
+            gaps.append(f"{missing} of the {period.months} months {side} this start")
     if not gaps:
         return None
-    return PhaseComparison(
-        phase, start, before, after,
-        note=f"Not comparable: {' and '.join(gaps)} have no data loaded for the indicator crimes.",
-    )
+    note = f"Not comparable: {' and '.join(gaps)} have no data loaded for the indicator crimes."
+    return PhaseComparison(phase, start, before, after, note=note)
