@@ -1,4 +1,5 @@
-"""Kirklees hotspots: the Streamlit app. Run with ``streamlit run app.py`` (or ``./dev app``).
+"""Kirklees hotspots: the Streamlit app. Served by ``streamlit run serve.py`` (``./dev app``), which imports
+the first page's modules before it answers; ``streamlit run app.py`` serves the same app.
 
 This file only sets the app up and lists the pages; every page lives in ``views/``. To add a page, add
 an ``st.Page`` to a section of :func:`pages_for` (a page is a ``render()`` function in its own module,
@@ -20,6 +21,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from store.db import read_session
 from views import access, common, layout, map_page, problems
 from views.offline_assets import install_bundles, use_local_assets
 
@@ -90,7 +92,9 @@ def main() -> None:
     st.sidebar.caption("Kirklees Communities Partnership · place-based hotspot mapping")
     access.sidebar(viewer)
     layout.style_and_switch()
-    with problems.shown():  # a busy, read-only, damaged store or a full disk: one message, no traceback
+    # a busy, read-only, damaged store or a full disk: one message, no traceback; and the page run's reads
+    # on one connection to the store, opened at the first read that the app's cache cannot answer
+    with problems.shown(), read_session():
         common.data_switch()
         store = common.ensure_store()
         common.synthetic_banner(store)

@@ -4,7 +4,7 @@ Run by hand (not part of the test suite):
 
     .venv/bin/python bench/browser_filter_bench.py [--store PATH] [--years 3] [--repeat 2]
 
-It starts ``streamlit run app.py`` on a demo store (built under bench/output/ when missing), opens the
+It starts ``streamlit run serve.py`` on a demo store (built under bench/output/ when missing), opens the
 map in headless Chromium and makes 20 filter changes: the four districts, back to the whole borough,
 then fifteen single wards. Every one of the 20 is a choice the app has not seen since it started, so
 none is served from Streamlit's cache (the "cold" figures, the honest worst case); ``--repeat`` runs the
@@ -49,11 +49,11 @@ def change_sequence(store: Store) -> list[tuple[str, str]]:
 
 
 def ensure_store(path: Path | None, years: int) -> Store:
-    demo = config.settings()["demo"]
-    path = path or OUTPUT_DIR / f"demo-{years}y-{demo['seed']}.duckdb"
+    demo = config.demo_settings()
+    path = path or OUTPUT_DIR / f"demo-{years}y-{demo.seed}.duckdb"
     if not path.exists():
         print(f"building a {years}-year demo store at {path} ...", flush=True)
-        made = build_demo_store(path, years=years, seed=demo["seed"], end_month=demo["end_month"])
+        made = build_demo_store(path, years=years, seed=demo.seed, end_month=demo.end_month)
         print(f"  {sum(made.values()):,} incidents", flush=True)
     return Store(path)
 
@@ -98,7 +98,7 @@ def report(name: str, results: list[tuple[str, float, float]]) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", type=Path, help="store to use (default: build a demo under bench/output/)")
-    parser.add_argument("--years", type=int, default=max(3, config.settings()["demo"]["years"]))
+    parser.add_argument("--years", type=int, default=max(3, config.demo_settings().years))
     parser.add_argument("--repeat", type=int, default=1, help="extra cached passes over the same changes")
     args = parser.parse_args(argv)
     if args.years < 3:

@@ -73,8 +73,8 @@ def best_of(repeat: int, fn: Callable[[], object]) -> tuple[float, object]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    demo = config.settings()["demo"]
-    parser.add_argument("--years", type=int, default=demo["years"])
+    demo = config.demo_settings()
+    parser.add_argument("--years", type=int, default=demo.years)
     parser.add_argument("--k", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
@@ -86,7 +86,7 @@ def main() -> int:
     if not path.exists():
         OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
         print(f"building a {args.years}-year demo store at {path} ...")
-        build_demo_store(path, years=args.years, seed=demo["seed"], end_month=demo["end_month"])
+        build_demo_store(path, years=args.years, seed=demo.seed, end_month=demo.end_month)
     store = Store(path)
 
     wards = current_wards(store)

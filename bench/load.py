@@ -4,7 +4,7 @@ Run by hand (not part of the test suite):
 
     .venv/bin/python bench/load.py [--sessions 20] [--changes 5] [--store PATH]
 
-It starts ``streamlit run app.py`` on 127.0.0.1 (a demo store, built under bench/output/ when missing),
+It starts ``streamlit run serve.py`` on 127.0.0.1 (a demo store, built under bench/output/ when missing),
 then opens ``--sessions`` separate browser sessions (one Chromium, one context each: separate cookies
 and Streamlit sessions), arriving over ``--ramp`` seconds. Every session loads the map and makes
 ``--changes`` filter changes ``--think`` seconds apart (districts, then wards, each session starting at a
@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     if chromium is None:
         print("HOTSPOTS_SKIP_BROWSER=1 is set: no load benchmark run", file=sys.stderr)
         return 1
-    store = ensure_store(args.store, config.settings()["demo"]["years"])
+    store = ensure_store(args.store, config.demo_settings().years)
     options = choices(store)
     # each session starts at a different place in the list, so sessions ask for different areas
     plan = [session_steps(options, i * args.changes, args.changes) for i in range(args.sessions)]

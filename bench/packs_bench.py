@@ -42,9 +42,9 @@ def main() -> int:
 
     path = Path(args.store) if args.store else OUTPUT_DIR / "packs-demo.duckdb"
     if not path.exists():
-        demo = config.settings()["demo"]
+        demo = config.demo_settings()
         print(f"building the demo store at {path} (not timed)...")
-        build_demo_store(path, years=demo["years"], seed=demo["seed"], end_month=demo["end_month"])
+        build_demo_store(path, years=demo.years, seed=demo.seed, end_month=demo.end_month)
     out = OUTPUT_DIR / "packs"
     out.mkdir(parents=True, exist_ok=True)
 

@@ -8,7 +8,7 @@ each in a fresh child process, the wall time and peak resident memory (``VmHWM``
   pack) from the command line, as an analyst runs them;
 * the ward boundary reload: ``hotspots import wards`` of the shipped boundary file, which puts a new
   boundary version in force and re-assigns every stored incident;
-* the app's first paint: ``streamlit run app.py`` on the store, then headless Chromium (Playwright, Debian's
+* the app's first paint: ``streamlit run serve.py`` on the store, then headless Chromium (Playwright, Debian's
   /usr/bin/chromium, started first) opens the app once the server answers its health check; the time is
   from asking for the page to Leaflet showing the first hexagons on the Map (the moment a person sees the
   map), and the memory is the server's peak (``VmHWM``) at that moment.
@@ -46,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import config  # noqa: E402
+from bench.memory import peak_rss  # noqa: E402
 from geo.boundaries import load_wards  # noqa: E402
 from geo.hexgrid import cell_columns  # noqa: E402
 from layers.ingest import CELL_INDEXING, CELL_INDEXING_KEY  # noqa: E402
@@ -65,7 +66,7 @@ CRIME = config.layer_fed_by("police-crime")
 TOWNS = [
     (53.6458, -1.7850, 0.25), (53.6910, -1.6300, 0.12), (53.7100, -1.6320, 0.08), (53.6785, -1.6943, 0.05),
 ]  # fmt: skip
-WARD_FILE = ROOT / "data" / "kirklees-wards-2013.geojson"
+WARD_FILE = config.DEFAULT_WARDS_FILE
 #: Each measured command, as ``hotspots`` arguments ({store}, {out} and {period} filled in).
 COMMANDS = {
     "summary": ["summary", "--json", "--store", "{store}"],
@@ -133,17 +134,15 @@ def build(path: Path, n: int, seed: int = 13, per_point: int = 20) -> float:
     return time.perf_counter() - started
 
 
-#: The child measuring one command. Its peak is ``VmHWM``, not ``ru_maxrss``: Linux carries ru_maxrss over
-#: ``exec`` from the parent (which has just built a store), while VmHWM starts afresh with the new program.
+#: The child measuring one command; its peak is read by :func:`bench.memory.peak_rss` (why: see there).
 _CHILD = """
 import contextlib, io, json, sys, time
 started = time.perf_counter()
 import cli
 with contextlib.redirect_stdout(io.StringIO()):
     code = cli.main(sys.argv[1:])
-status = open("/proc/self/status").read().splitlines()
-peak = int(next(line.split()[1] for line in status if line.startswith("VmHWM"))) * 1024
-print("\\nRESULT " + json.dumps({"code": code, "seconds": time.perf_counter() - started, "peak": peak}))
+from bench.memory import peak_rss
+print("\\nRESULT " + json.dumps({"code": code, "seconds": time.perf_counter() - started, "peak": peak_rss()}))
 """
 
 
@@ -159,9 +158,9 @@ def run_command(args: list[str]) -> dict:
     return result
 
 
-def first_paint(store: Path, log: Path) -> dict:
+def first_paint(store: Path, log: Path, entry: str = "serve.py") -> dict:
     """Seconds from asking the answering server for the app to the Map's first hexagons, and the server's
-    peak RSS; the browser is started before the clock."""
+    peak RSS; the browser is started before the clock. ``entry`` is the file ``streamlit run`` serves."""
     from playwright.sync_api import sync_playwright
 
     from tests import browser_support as bs
@@ -169,7 +168,7 @@ def first_paint(store: Path, log: Path) -> dict:
     chromium = bs.require_chromium()
     if chromium is None:
         return {"seconds": float("nan"), "peak": 0, "error": "no Chromium"}
-    with bs.app_server(store, log) as url, sync_playwright() as p:
+    with bs.app_server(store, log, entry=entry) as url, sync_playwright() as p:
         browser = bs.launch(p, chromium)  # started before the clock: a person's browser is already open
         try:
             page = browser.new_page()
@@ -188,9 +187,8 @@ def _server_peak(url: str) -> int:
         try:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
             if b"streamlit" in b" ".join(cmdline) and port.encode() in cmdline:
-                status = Path(f"/proc/{pid}/status").read_text().splitlines()
-                return int(next(line.split()[1] for line in status if line.startswith("VmHWM"))) * 1024
-        except (OSError, StopIteration, ValueError):
+                return peak_rss(pid)
+        except (OSError, ValueError):
             continue
     return 0
 

@@ -6,9 +6,22 @@ Each reads its frames on one store connection (store/), then runs the pure maths
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
-from geo.action_days import ActionPlan, Weight, apply_weights, checked_weights, make_plan
+from config.action_days import PickerDefaults
+from geo.action_days import (
+    ActionPlan,
+    Weight,
+    apply_weights,
+    automatic_window,
+    checked_weights,
+    counted_by_month,
+    make_plan,
+    window_choices,
+    window_period,
+)
 from geo.boundaries import Wards
 from geo.coverage import Coverage
 from geo.grid import StudyGrid
@@ -17,7 +30,7 @@ from geo.hotspots import HotspotResult, analyse, month_bounds, trend_slices
 from geo.rates import Period
 from geo.trends import Frequency
 from store import Store
-from store.queries import Filters, categories, cell_months, cell_streets, located_incidents
+from store.queries import Filters, categories, cell_months, cell_streets, located_incidents, monthly
 
 
 def hotspots_from_store(
@@ -63,6 +76,34 @@ def weighted_incidents(
     layers = tuple(sorted({w.layer for w in weights}))
     filters = Filters(layers=layers, start=period.start, end=period.end, district=district, ward=ward)
     return apply_weights(located_incidents(store, filters, resolution), weights)
+
+
+def automatic_months(
+    store: Store,
+    weights: tuple[Weight, ...],
+    defaults: PickerDefaults,
+    *,
+    last: date,
+    first: date,
+    district: str | None = None,
+    ward: str | None = None,
+) -> int:
+    """The action-day window "Automatic", for the page and ``hotspots action-days`` alike: the shortest of
+    the windows offered (:func:`geo.action_days.window_choices`) ending with ``last``'s month that holds at
+    least ``enough_incidents`` incidents counting for ``weights`` in the area (a district, a ward code, or
+    neither: the borough), else the longest; ``first`` is the first month with data. The incidents are
+    counted as the plan counts them (rule 6's kept weights). With no weights, the file's default window.
+    """
+    if not weights:
+        return defaults.window_months
+    windows = window_choices(defaults)
+    longest = window_period(last, max(windows), first)
+    with store.reading():
+        kept = checked_weights(weights, categories(store)).weights
+        layers = tuple(sorted({w.layer for w in kept}))
+        filters = Filters(layers=layers, start=longest.start, end=longest.end, district=district, ward=ward)
+        counted = counted_by_month(monthly(store, filters, by=("layer", "category")), kept)
+    return automatic_window(counted, last, windows, defaults.enough_incidents)
 
 
 def plan(

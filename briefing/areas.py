@@ -73,8 +73,8 @@ def area_rows(register: Register, ids: Sequence[str]) -> list[AreaRow]:
                 wards=str(r.wards),
                 phase=str(r.phase),
                 since="" if r.since is None or pd.isna(r.since) else pd.Timestamp(r.since).strftime("%b %Y"),
-                last_3_months=int(r.last_3_months),
-                last_12_months=int(r.last_12_months),
+                last_3_months=r.last_3_months,
+                last_12_months=r.last_12_months,
                 trend=str(r.trend),
                 reading=reading,
             )

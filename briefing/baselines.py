@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from briefing.headlines import Target, targets
+import config
+from config.measures import Target
 from layers.stats19 import ADJUSTED_ATTRIBUTE, ADJUSTED_LABEL, RECORDED_LABEL
 from store import Store
 from store.queries import casualties_by_year
@@ -22,7 +23,7 @@ def measure_baselines(store: Store) -> dict[str, str]:
     """Measure name -> the baseline text to print for it (see :func:`baseline_text`)."""
     casualties = casualties_by_year(store, ADJUSTED_ATTRIBUTE)
     coverage = store.coverage()
-    return {t.measure: baseline_text(t, casualties, coverage) for t in targets()}
+    return {t.measure: baseline_text(t, casualties, coverage) for t in config.targets()}
 
 
 def baseline_text(target: Target, casualties: pd.DataFrame, coverage: pd.DataFrame) -> str:

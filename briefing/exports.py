@@ -70,6 +70,15 @@ def csv_bytes(table: pd.DataFrame) -> bytes:
     return safe_table(table).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
+def file_name(stem: str, extension: str, *, synthetic: bool = False) -> str:
+    """A download's or written file's name: letters, digits, dot, dash and underscore only, since stems
+    are made from place names and uploaded file names that can hold anything; ``SYNTHETIC-`` first when the
+    file was built from synthetic data, so a copy passed on without the app still says what it is. Every
+    page's downloads and every file the command line writes are named here."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("._-") or "download"
+    return f"{'SYNTHETIC-' if synthetic else ''}{safe}.{extension}"
+
+
 def labelled(table: pd.DataFrame, synthetic: bool) -> pd.DataFrame:
     """``table`` for export, with a first column ``data`` holding the synthetic-data label on every row
     when it was built from synthetic data (a row copied elsewhere keeps its label)."""

@@ -25,7 +25,6 @@ shows for the same place and months.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -37,78 +36,13 @@ from briefing.periods import Quarter
 from briefing.places import Place, casualties, tally
 from briefing.settings import briefing_settings
 from briefing.sources import LayerSource
+from config.measures import Target
 from geo.measurable import loaded_categories, not_measured
 from geo.rates import Change, Period, Population, rate_per_1000
 from store import Store
 from store.queries import categories
 
 Rag = Literal["Green", "Amber", "Red"]
-_DOWN_RE = re.compile(r"^\s*down\s+([\d,.]+)\s+a\s+year\s*$", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Target:
-    """One Partnership Plan measure (a row of ``data/targets.csv``)."""
-
-    measure: str
-    layer: str
-    categories: tuple[str, ...] | None  # None: every category of the layer
-    annual: float | None  # "below": the borough-wide ceiling for a year
-    reduction_per_year: float | None  # "down N a year": N
-    counts_casualties: bool
-    baseline: str
-    notes: str
-    #: a few words printed beside the measure's figure wherever it is shown (table row, PDF row), for a
-    #: figure that counts something other than the target's wording (e.g. a broader police.uk category)
-    caveat: str = ""
-
-    @property
-    def whole_layer(self) -> bool:
-        """True when the measure is simply the layer's incident count (reported on the layer's own row)."""
-        return self.categories is None and not self.counts_casualties
-
-    @property
-    def wording(self) -> str:
-        """The target in words, e.g. "below 45,418 a year" or "10 fewer a year"."""
-        if self.annual is not None:
-            return f"below {self.annual:,.0f} a year"
-        return f"{self.reduction_per_year:,.0f} fewer a year"
-
-
-def parse_target(row: Mapping[str, str]) -> Target:
-    """A :class:`Target` from a ``targets.csv`` row; ValueError naming the measure when it cannot be read.
-
-    The file has no unit column, so a measure whose name speaks of casualties is counted in casualties.
-    """
-    measure = (row.get("measure") or "").strip()
-    comparison = (row.get("comparison") or "").strip()
-    cats = (row.get("categories") or "*").strip()
-    annual = reduction = None
-    if comparison.lower() == "below":
-        try:
-            annual = float((row.get("target") or "").replace(",", ""))
-        except ValueError as exc:
-            raise ValueError(f"target for {measure!r} must be a number, not {row.get('target')!r}") from exc
-    elif match := _DOWN_RE.match(comparison):
-        reduction = float(match.group(1).replace(",", ""))
-    else:
-        raise ValueError(f"comparison for {measure!r} must be 'below' or 'down N a year', not {comparison!r}")
-    return Target(
-        measure=measure,
-        layer=(row.get("layer") or "").strip(),
-        categories=None if cats == "*" else tuple(c.strip() for c in cats.split(";") if c.strip()),
-        annual=annual,
-        reduction_per_year=reduction,
-        counts_casualties="casualt" in measure.lower(),
-        baseline=(row.get("baseline") or "").strip(),
-        notes=(row.get("notes") or "").strip(),
-        caveat=(row.get("caveat") or "").strip(),
-    )
-
-
-def targets() -> list[Target]:
-    """Every measure in ``data/targets.csv``, in file order."""
-    return [parse_target(r) for r in config.targets()]
 
 
 # ---- the pure rules ---------------------------------------------------------------------------------
@@ -236,14 +170,13 @@ def headline_rows(
 ) -> Headlines:
     """Compute the headline table for ``place`` in ``quarter`` (see the module rules)."""
     options = briefing_settings()
-    margin = float(options["rag"]["amber_margin_percent"])
-    stable = float(options["direction"]["stable_percent"])
+    margin, stable = options.amber_margin_percent, options.stable_percent
     periods: dict[str, Period] = {
         "now": quarter.period,
         "last_year": quarter.same_last_year().period,
         "last_quarter": quarter.previous().period,
     }
-    measures = targets()
+    measures = config.targets()
     casualty_layers = {m.layer for m in measures if m.counts_casualties and m.layer in sources}
     with store.reading():  # every count the table needs, on one connection
         frames = {

@@ -11,12 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from briefing import exports
 from briefing.charts import LayerSeries
 from briefing.headlines import Headlines
 from briefing.periods import Quarter
 from briefing.places import Place
 from briefing.sources import LayerSource
 from briefing.suppression import Disclosure
+from geo.coverage import WindowCount
 from geo.rates import Period, Population
 
 #: File-name prefix per kind of place.
@@ -56,8 +58,8 @@ class AreaRow:
     wards: str
     phase: str
     since: str  # when the phase began (designated) or "" (candidates)
-    last_3_months: int
-    last_12_months: int
+    last_3_months: WindowCount  # over the months loaded only, saying how many (never a missing month as 0)
+    last_12_months: WindowCount
     trend: str
     reading: str  # monitoring reading in words (designated) or the phase rule (candidates)
 
@@ -139,7 +141,9 @@ class WardProfile:
 
     @property
     def file_name(self) -> str:
-        return f"ward-profile-{self.place.slug}-{self.period.end:%Y-%m}-{self.disclosure.audience}.pdf"
+        """e.g. ``ward-profile-golcar-2025-09-partner.pdf``, ``SYNTHETIC-`` first when built from the demo."""
+        stem = f"ward-profile-{self.place.slug}-{self.period.end:%Y-%m}-{self.disclosure.audience}"
+        return exports.file_name(stem, "pdf", synthetic=self.synthetic)
 
 
 @dataclass(frozen=True)
@@ -174,6 +178,8 @@ class Pack:
     @property
     def file_name(self) -> str:
         """e.g. ``huddersfield-2025Q3-partner.pdf``; ward and Clear Hold Build area packs are prefixed
-        (``ward-``, ``chb-``) so a ward and an area of the same name never overwrite each other."""
+        (``ward-``, ``chb-``) so a ward and an area of the same name never overwrite each other, and a pack
+        built from the demo is ``SYNTHETIC-`` first, as every download is."""
         prefix = FILE_PREFIXES[self.place.kind]
-        return f"{prefix}{self.place.slug}-{self.quarter.code}-{self.disclosure.audience}.pdf"
+        stem = f"{prefix}{self.place.slug}-{self.quarter.code}-{self.disclosure.audience}"
+        return exports.file_name(stem, "pdf", synthetic=self.synthetic)

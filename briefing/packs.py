@@ -27,6 +27,7 @@ from briefing import analyses, public, reads
 from briefing.areas import area_rows, find_area, outlines, overlapping, register_place
 from briefing.baselines import measure_baselines
 from briefing.charts import LayerSeries, chart_window, layer_series, trend_charts
+from briefing.exports import file_name
 from briefing.headlines import Headlines, headline_rows
 from briefing.maps import MapContent, focus_bounds, place_map
 from briefing.model import ActionDayRow, HotspotRow, Pack, Section
@@ -37,7 +38,8 @@ from briefing.register import Register, build_register
 from briefing.settings import briefing_settings, caveats, public_threshold
 from briefing.sources import LayerSource, coverage_of, earliest_month, latest_month, layer_sources
 from briefing.suppression import Audience, Disclosure
-from geo import action_days, chb
+from config.action_days import PickerDefaults, Preset
+from geo import action_days
 from geo.boundaries import Wards
 from geo.coverage import Coverage
 from geo.grid import StudyGrid
@@ -72,7 +74,7 @@ class PackContext:
                     f"the store at {store.path} holds no incidents, so there is nothing to report"
                 )
             context = cls(store, reads.current_wards(store), reads.ward_populations(store), sources)
-            res = config.settings()["map"]["local_resolution"]
+            res = config.map_settings().local_resolution
             areas = [(None, None), *((d, None) for d in context.wards.district_names)]
             for district, ward in [*areas, *((None, c) for c in context.wards.codes)]:
                 context.grid(res, district=district, ward=ward)  # read now, on this connection
@@ -99,7 +101,7 @@ class PackContext:
         counts their public versions withhold decided together (:mod:`briefing.public`): computed on first
         use and shared by every public pack of the quarter, so a district's pack and its wards' agree."""
         if quarter.code not in self._releases:
-            months = int(briefing_settings()["packs"]["chart_months"])
+            months = briefing_settings().packs.chart_months
             places = [*district_places(self), *ward_places(self)]
             headlines = {
                 public.place_key(p): headline_rows(
@@ -125,7 +127,7 @@ class PackContext:
     @cached_property
     def register(self) -> Register:
         """The Clear Hold Build register, computed on first use and shared by every pack of the batch."""
-        settings = chb.load_settings()
+        settings = config.chb_settings()
         grid = self.grid(settings.resolution)
         return build_register(self.store, self.wards, settings, grid)
 
@@ -211,9 +213,9 @@ def hotspot_section(
     ctx: PackContext, place: Place, period: Period, disclosure: Disclosure
 ) -> tuple[Section, list[tuple[int, int]], str]:
     """Top hot cells (rows), every hot cell to draw (cell, class code), and the method in words."""
-    options = briefing_settings()["packs"]
-    res = config.settings()["map"]["local_resolution"]
-    k = int(options["hotspot_k"])
+    options = briefing_settings().packs
+    res = config.map_settings().local_resolution
+    k = options.hotspot_k
     first, last = _months(period)
     layer_ids, left_out = combined_layers(ctx)
     # the Hotspots page's own path, with all layers on, "Harm-weighted" and the monthly trend
@@ -226,7 +228,7 @@ def hotspot_section(
         k=k,
         weights=default_weights(),
         trend_freq="month",
-        trend_n=int(options["trend_slices"]),
+        trend_n=options.trend_slices,
     )
     slices = result.trend_slices
     hot = result.hot_cells()
@@ -247,7 +249,7 @@ def hotspot_section(
             confidence=str(r["class"]),
             trend=str(r["trend"]),
         )
-        for i, (_, r) in enumerate(hot.head(int(options["top_hotspots"])).iterrows())
+        for i, (_, r) in enumerate(hot.head(options.top_hotspots).iterrows())
     )
     trend_words = (
         f"; the trend class compares {len(slices)} monthly slices to {last.strftime('%b %Y')}"
@@ -282,8 +284,8 @@ def _preset_locations(
     ctx: PackContext,
     place: Place,
     period: Period,
-    preset: action_days.Preset,
-    defaults: action_days.PickerDefaults,
+    preset: Preset,
+    defaults: PickerDefaults,
     n: int,
 ) -> tuple[Sequence[action_days.Location], str]:
     """The picker's locations for one preset, and its "too few incidents" sentence ('' when enough):
@@ -333,10 +335,11 @@ def action_day_section(
     Locations the audience may not see (public: fewer incidents than the threshold) are dropped before
     numbering, so the numbers run without gaps that would hint at a hidden row.
     """
-    options = briefing_settings()["packs"]
-    defaults, presets = action_days.load_presets()
-    wanted = [presets[p] for p in options["action_day_presets"] if p in presets]
-    per_preset = int(options["action_days_per_preset"])
+    options = briefing_settings().packs
+    settings = config.action_presets()
+    defaults, presets = settings.picker, settings.presets
+    wanted = [presets[p] for p in options.action_day_presets]  # config checked that each one exists
+    per_preset = options.action_days_per_preset
     with ctx.store.reading():  # one connection for every preset's read (the picking is quick)
         picked = [_preset_locations(ctx, place, period, p, defaults, per_preset) for p in wanted]
         loaded = loaded_categories(categories(ctx.store))
@@ -545,7 +548,7 @@ def pack_figures(
         all_wards=ctx.wards.codes,
         sources=ctx.sources,
     )
-    series = chart_series(ctx, place, quarter.period, int(briefing_settings()["packs"]["chart_months"]))
+    series = chart_series(ctx, place, quarter.period, briefing_settings().packs.chart_months)
     if not disclosure.public:
         return headlines, tuple(series)
     key = public.place_key(place)
@@ -575,6 +578,14 @@ def batch(
             name = f"{stem}-{n}.pdf"
         files[name] = data
     return files
+
+
+def archive_name(ctx: PackContext, quarter: Quarter, audience: Audience) -> str:
+    """The ZIP of a batch of packs, e.g. ``packs-2025Q3-partner.zip``: ``SYNTHETIC-`` first when the store
+    holds synthetic data, as the packs in it are (:func:`briefing.exports.file_name`), for the page's
+    download and the command line's file alike."""
+    synthetic = any(source.synthetic for source in ctx.sources.values())
+    return file_name(f"packs-{quarter.code}-{audience}", "zip", synthetic=synthetic)
 
 
 def zip_files(files: dict[str, bytes]) -> bytes:

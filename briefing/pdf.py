@@ -361,8 +361,8 @@ def _headlines(pdf: BriefingPDF, pack: Pack, heading: str) -> None:
     pdf.heading(heading, new_page=True)
     h = pack.headlines
     options = briefing_settings()
-    stable = f"{float(options['direction']['stable_percent']):g}"
-    amber = f"{float(options['rag']['amber_margin_percent']):g}"
+    stable = f"{options.stable_percent:g}"
+    amber = f"{options.amber_margin_percent:g}"
     if h.population:
         people = f"Rates use {residents_text(h.population)}."
     else:
@@ -604,7 +604,7 @@ def render_ward_profile(profile: WardProfile) -> bytes:
             pdf.para(
                 f"{clip(a.name)} ({a.kind.lower()}): {a.phase}"
                 + (f" since {a.since}" if a.since else "")
-                + f"; indicator crimes in the last 12 months: {disclosure.count(a.last_12_months)}.",
+                + f"; indicator crimes in the last 12 months: {disclosure.window(a.last_12_months)}.",
                 size=8,
             )
     return pdf.output_bytes()

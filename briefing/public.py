@@ -32,6 +32,7 @@ from briefing.headlines import HeadlineRow, Headlines
 from briefing.model import ActionDayRow, CategoryRow, HotspotRow, RateRow, Section
 from briefing.periods import Quarter
 from briefing.places import Place
+from geo.coverage import WindowCount
 from geo.disclosure import Suppression, Table, protect
 from geo.rates import add_months
 
@@ -233,16 +234,30 @@ def protect_rows(
 
 def protect_areas(areas: Section, threshold: int) -> Section:
     """Clear Hold Build rows: the last 12 months = the last 3 + the 9 before (not printed), so a small
-    count of those 9 months cannot be had by subtraction either."""
+    count of those 9 months cannot be had by subtraction either. Both count the loaded months only, and the
+    3 months' loaded months are among the 12's, so the sum holds; a window with no month loaded prints
+    "no data" and enters no sum."""
     table = Table()
     for i, r in enumerate(areas.rows):
-        rest = table.add(("area", i, "rest"), r.last_12_months - r.last_3_months, unseen=True)
-        table.add_sum(
-            table.add(("area", i, 12), r.last_12_months), [table.add(("area", i, 3), r.last_3_months), rest]
-        )
+        year, recent = r.last_12_months.count, r.last_3_months.count
+        if year is None:  # then no month of the last 3 is loaded either
+            continue
+        twelve = table.add(("area", i, 12), year)
+        if recent is None:
+            continue
+        rest = table.add(("area", i, "rest"), year - recent, unseen=True)
+        table.add_sum(twelve, [table.add(("area", i, 3), recent), rest])
     decided = protect(table, threshold)
+
+    def marked(count: WindowCount, key: tuple) -> WindowCount:
+        return count if count.count is None else replace(count, count=decided.mark(key))
+
     rows = tuple(
-        replace(r, last_3_months=decided.mark(("area", i, 3)), last_12_months=decided.mark(("area", i, 12)))
+        replace(
+            r,
+            last_3_months=marked(r.last_3_months, ("area", i, 3)),
+            last_12_months=marked(r.last_12_months, ("area", i, 12)),
+        )
         for i, r in enumerate(areas.rows)
     )
     return replace(areas, rows=rows)

@@ -25,7 +25,7 @@ from geo.chb import (
     find_candidates,
     wards_overlapping,
 )
-from geo.coverage import Coverage
+from geo.coverage import Coverage, WindowCount
 from geo.grid import StudyGrid, study_grid
 from geo.monitoring import Monitoring, make_zones, monitor
 from geo.rates import month_end
@@ -51,14 +51,28 @@ def analyse_chb(
     it is computed when not given."""
     filters = indicator_filters(settings)
     with store.reading():  # the reads on one connection, released before the analysis
-        window = analysis_window(Coverage.from_frame(store.coverage()), settings)
+        coverage = Coverage.from_frame(store.coverage())
+        window = analysis_window(coverage, settings)
         if window is None:
             return None
-        slices, latest, since = window
+        slices, _, since = window
         frame = cell_months(store, filters.shifted(since, filters.end), settings.resolution)
         streets = cell_streets(store, filters, settings.resolution)
     grid = grid or study_grid(wards, settings.resolution)
-    return analyse_counts(frame, streets, grid, slices, latest, settings)
+    return analyse_counts(frame, streets, grid, slices, settings, coverage)
+
+
+def coverage_span(coverage: Coverage) -> tuple[date, date] | None:
+    """The months with data, as (first day of the first, last day of the last); None with none.
+
+    Why: the register - on the Clear Hold Build page, from ``hotspots chb`` and in the packs - describes
+    the months loaded, not the first and last incident dates stored. A layer loaded for a month with
+    no incident in it (a quiet month of fires) still counts as a month of data, so the two can differ,
+    and the page and the packs must not then disagree on the "last 3 months"."""
+    first, latest = coverage.earliest(), coverage.latest()
+    if first is None or latest is None:
+        return None
+    return first, month_end(latest)
 
 
 @dataclass(frozen=True)
@@ -71,8 +85,8 @@ class DesignatedStatus:
     since: date | None
     status: AreaTrend | None  # what the data says (None when the area is outside the grid)
     monitoring: Monitoring
-    last_3: int
-    last_12: int
+    last_3: WindowCount
+    last_12: WindowCount
 
     @property
     def reading(self) -> str:
@@ -86,14 +100,17 @@ def designated_status(
     settings: ChbSettings,
     analysis: ChbAnalysis | None,
     designation: Designation,
-    span: tuple[date, date],
     coverage: Coverage,
 ) -> DesignatedStatus:
     """Phase, trend and monitoring for one designated area (rule 7 for ``since``).
 
-    ``span`` is the store's first and last date; the current phase is the one under way in the last
-    month of data, so the register never depends on the day it is looked at.
+    The months monitored are the store's months with data (:func:`coverage_span`, from ``coverage``); the
+    current phase is the one under way in the last of them, so the register never depends on the day it
+    is looked at.
     """
+    span = coverage_span(coverage)
+    if span is None:
+        raise ValueError("the store holds no month of data to monitor a designated area over")
     area = designation.shape
     zones = make_zones(area, wards, designation.buffer_m or settings.monitoring.buffer_m)
     points = points_near(store, zones.districts, zones.bounds)
@@ -132,8 +149,14 @@ REGISTER_COLUMNS = (
 )
 
 
+#: The register's counts over the latest months: :class:`geo.coverage.WindowCount` values, each saying how
+#: many of its months had data loaded.
+RECENT_COLUMNS = ("last_3_months", "last_12_months")
+
+
 def register_table(candidates: Sequence[Candidate], designated: Sequence[DesignatedStatus]) -> pd.DataFrame:
-    """One row per designated area, then per candidate: the register shown in the app, CLI and packs."""
+    """One row per designated area, then per candidate: the register shown in the app, CLI and packs
+    (:data:`RECENT_COLUMNS` hold counts with their coverage; :func:`register_text` writes them out)."""
     rows = []
     for d in designated:
         rows.append(
@@ -170,6 +193,12 @@ def register_table(candidates: Sequence[Candidate], designated: Sequence[Designa
     return pd.DataFrame(rows, columns=list(REGISTER_COLUMNS))
 
 
+def register_text(table: pd.DataFrame) -> pd.DataFrame:
+    """The register with its recent counts in words - "14", "14 (11 of 12 months)", "no data" - as the
+    page and ``hotspots chb`` print them, so a month nobody loaded is never read as a month without crime."""
+    return table.assign(**{column: table[column].map(WindowCount.text) for column in RECENT_COLUMNS})
+
+
 @dataclass(frozen=True)
 class Register:
     """Candidates and live designated areas, with the analysis they came from (None: too little data)."""
@@ -194,11 +223,9 @@ def build_register(
     with store.reading():
         coverage = Coverage.from_frame(store.coverage())
         live = designations(store)
-    first, latest = coverage.earliest(), coverage.latest()
-    if first is None or latest is None:
+    if coverage_span(coverage) is None:
         return Register(None, [], [], settings, None)
-    span = (first, month_end(latest))  # the months with data, not the first and last date stored
     analysis = analyse_chb(store, wards, settings, grid)
     candidates = find_candidates(analysis) if analysis else []
-    designated = [designated_status(store, wards, settings, analysis, d, span, coverage) for d in live]
-    return Register(analysis, candidates, designated, settings, latest)
+    designated = [designated_status(store, wards, settings, analysis, d, coverage) for d in live]
+    return Register(analysis, candidates, designated, settings, coverage.latest())

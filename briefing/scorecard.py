@@ -27,10 +27,11 @@ from typing import Literal
 import pandas as pd
 
 import config
-from briefing.headlines import Rag, Target, counted_rows, direction, rag, target_for_period, targets
+from briefing.headlines import Rag, counted_rows, direction, rag, target_for_period
 from briefing.periods import trailing_months
 from briefing.settings import briefing_settings
 from briefing.sources import LayerSource
+from config.measures import Target
 from geo.boundaries import Wards
 from geo.disclosure import Table, protect
 from geo.measurable import loaded_categories, not_measured
@@ -110,8 +111,7 @@ def compute_scorecard(
 ) -> Scorecard:
     """Every measure of ``data/targets.csv`` for Kirklees, its districts and its wards."""
     options = briefing_settings()
-    margin = float(options["rag"]["amber_margin_percent"])
-    stable = float(options["direction"]["stable_percent"])
+    margin, stable = options.amber_margin_percent, options.stable_percent
     period = trailing_months(latest_month, 12)
     previous = period.previous()
     first = min(previous.start, add_months(latest_month, 1 - SPARK_MONTHS))
@@ -134,7 +134,7 @@ def compute_scorecard(
 
     scores: list[Score] = []
     sparklines: dict[str, tuple[int | None, ...]] = {}
-    for measure in targets():
+    for measure in config.targets():
         source = sources.get(measure.layer)
         missing = not_measured(measure.layer, measure.categories, loaded)
         rows = None if missing else _measure_frame(frame, casualty, measure)

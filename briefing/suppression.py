@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from geo.coverage import WindowCount
 from geo.disclosure import Withheld
 from geo.rates import Change
 
@@ -76,6 +77,11 @@ class Disclosure:
         if count is None:
             return NOT_AVAILABLE
         return self.hidden_word(count) if self.hides(count) else f"{count:,}"
+
+    def window(self, count: WindowCount) -> str:
+        """A count over the latest months as this audience may see it, with how many of its months had
+        data when some had none: "14", "fewer than 5 (2 of 3 months)", "no data"."""
+        return count.text(self.count(count.count))
 
     def rate(self, rate: float | None, count: int | None) -> str:
         """A rate per 1,000 to one decimal place; hidden with its count (a rate times the population

@@ -137,8 +137,8 @@ def area_cells(row: AreaRow, disclosure: Disclosure) -> list[str]:
         clip(row.wards),
         row.phase,
         row.since or "–",
-        disclosure.count(row.last_3_months),
-        disclosure.count(row.last_12_months),
+        disclosure.window(row.last_3_months),
+        disclosure.window(row.last_12_months),
         row.trend or "–",
         clip(row.reading, 400),
     ]

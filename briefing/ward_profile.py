@@ -35,7 +35,7 @@ TOP_HOTSPOTS = 5
 def ward_map(ctx: PackContext, place: Place, hot_cells: list[tuple[int, int]], area_ids: list[str]) -> bytes:
     """The ward's boundary over its neighbours, every hexagon of it, its hot spots (those the profile may
     show) and the Clear Hold Build areas it lists: narrow, to sit beside the profile's tables."""
-    res = config.settings()["map"]["local_resolution"]
+    res = config.map_settings().local_resolution
     grid = ctx.grid(res, ward=place.ward)
     content = MapContent(
         place=place.geometry,

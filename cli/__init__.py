@@ -74,7 +74,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command. Failures people can meet - a bad file or option, a missing, busy, read-only or
     damaged store, a full disk, Ctrl-C - end in one line on stderr and exit status 1, never a traceback."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser(_command_named(argv)).parse_args(argv)
+    command = _command_named(argv)
+    try:
+        parser = build_parser(command)
+    except ValueError as exc:  # a data file the command's options come from (e.g. its defaults) is wrong
+        print(f"hotspots {command}: {exc}", file=sys.stderr, flush=True)
+        return 1
+    args = parser.parse_args(argv)
     from store.errors import StoreProblem  # not at the top: it loads the store (DuckDB, pandas)
     from store.locking import announcing
 

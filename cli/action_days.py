@@ -6,17 +6,18 @@ import argparse
 from datetime import date
 
 import config
-from briefing.analyses import plan
+from briefing.analyses import automatic_months, plan
 from briefing.places import find_ward
 from cli.common import add_command, existing_store, print_json
-from geo.action_days import ActionPlan, describe_weights, layer_weights, load_presets
+from geo.action_days import ActionPlan, describe_weights, layer_weights, window_choices, window_period
 from geo.coverage import Coverage
-from geo.rates import Period, add_months, month_start
+from geo.rates import month_start
 from layers.ingest import current_wards
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    defaults, presets = load_presets()
+    settings = config.action_presets()
+    defaults, presets = settings.picker, settings.presets
     p = add_command(
         subparsers,
         "action-days",
@@ -36,8 +37,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="LAYER=W,...",
         help="custom weights per layer instead of a preset, e.g. crime=1,asb=2",
     )
+    windows = window_choices(defaults)
     p.add_argument(
-        "--months", type=int, default=defaults.window_months, help="window length (default %(default)s)"
+        "--months",
+        type=int,
+        help="window length in months (default: automatic, as on the page - the shortest of "
+        f"{', '.join(map(str, windows))} months holding at least {defaults.enough_incidents:,} incidents "
+        "that count, else the longest)",
     )
     p.add_argument("--end", metavar="YYYY-MM", help="last month of the window (default: last month of data)")
     p.add_argument("--n", type=int, default=defaults.n, help="number of locations (default %(default)s)")
@@ -64,8 +70,8 @@ def _parse_weights(text: str) -> dict[str, float]:
     return out
 
 
-def plan_record(result: ActionPlan, *, synthetic: bool) -> dict:
-    """JSON-ready answer (the CLI's --json output)."""
+def plan_record(result: ActionPlan, *, synthetic: bool, automatic: bool) -> dict:
+    """JSON-ready answer (the CLI's --json output); ``automatic``: the window was chosen automatically."""
     period = result.period
     return {
         "synthetic": synthetic,
@@ -73,6 +79,8 @@ def plan_record(result: ActionPlan, *, synthetic: bool) -> dict:
         "preset": result.weights_name,
         "weights": [{"layer": w.layer, "category": w.category, "weight": w.weight} for w in result.weights],
         "period": {"first": period.start, "last": period.end, "months": period.months, "label": period.label},
+        "window": "automatic" if automatic else "chosen",
+        "basis": result.basis,
         "min_distance_m": result.min_distance_m,
         "not_measured": list(result.unmeasured),
         "layers_left_out": list(result.left_out),
@@ -100,19 +108,27 @@ def plan_record(result: ActionPlan, *, synthetic: bool) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     store = existing_store(args)
-    latest = Coverage.from_frame(store.coverage()).latest()
-    if latest is None:
+    coverage = Coverage.from_frame(store.coverage())
+    first, latest = coverage.earliest(), coverage.latest()
+    if first is None or latest is None:
         raise ValueError("the store holds no data")
-    if args.months < 1:
+    if args.months is not None and args.months < 1:
         raise ValueError("--months must be at least 1")
-    defaults, presets = load_presets()
+    settings = config.action_presets()
+    defaults, presets = settings.picker, settings.presets
     wards = current_wards(store)
     last = month_start(date.fromisoformat(args.end + "-01")) if args.end else latest
-    period = Period.of_months(add_months(last, -(args.months - 1)), last)
+    if last < first:
+        raise ValueError(f"--end {args.end} is before the first month of data ({first:%Y-%m})")
     if args.weights:
         weights, name = layer_weights(_parse_weights(args.weights)), "Custom"
     else:
         weights, name = presets[args.preset].weights, presets[args.preset].label
+    ward = find_ward(wards, args.ward) if args.ward else None
+    months = args.months or automatic_months(
+        store, weights, defaults, last=last, first=first, district=args.district, ward=ward
+    )
+    period = window_period(last, months, first)
     result = plan(
         store,
         wards,
@@ -123,17 +139,23 @@ def run(args: argparse.Namespace) -> int:
         min_distance_m=args.min_distance,
         resolution=defaults.resolution,
         district=args.district,
-        ward=find_ward(wards, args.ward) if args.ward else None,
+        ward=ward,
     )
     synthetic = bool(store.synthetic_layers())
     if args.json:
-        print_json(plan_record(result, synthetic=synthetic))
+        print_json(plan_record(result, synthetic=synthetic, automatic=args.months is None))
         return 0
     if synthetic:
         print(config.SYNTHETIC_LABEL)
     counted = describe_weights(result.weights)
     print(f"Action-day locations in {result.area_name}, {period.label}; {name}: {counted}")
     print(f"  {result.basis}")
+    if args.months is None:
+        offered = ", ".join(map(str, window_choices(defaults)))
+        print(
+            f"  (Window chosen automatically: the shortest of {offered} months holding at least "
+            f"{defaults.enough_incidents:,} of them, else the longest; --months N sets it.)"
+        )
     for note in (*result.unmeasured, *result.left_out):
         print(f"  ({note})")
     for loc in result.locations:

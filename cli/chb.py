@@ -7,9 +7,10 @@ import math
 
 import config
 from briefing.reads import study_grid
-from briefing.register import DesignatedStatus, build_register
+from briefing.register import DesignatedStatus, build_register, register_text
 from cli.common import add_command, existing_store, print_json
-from geo.chb import Candidate, load_settings
+from geo.chb import Candidate
+from geo.coverage import WindowCount
 from geo.monitoring import PhaseComparison, RateRatio
 from geo.trends import MIN_SLICES
 from layers.ingest import current_wards
@@ -65,6 +66,12 @@ def _comparison(c: PhaseComparison) -> dict:
     }
 
 
+def _recent(count: WindowCount) -> dict:
+    """A count over the latest months with how many of them had data: ``count`` is over those months only
+    (null when none had any), never a month nobody loaded read as 0."""
+    return {"count": count.count, "months": count.months, "months_with_data": count.loaded}
+
+
 def candidate_record(c: Candidate) -> dict:
     return {
         "id": c.id,
@@ -78,8 +85,8 @@ def candidate_record(c: Candidate) -> dict:
         "hot_slices": list(c.status.hot),
         "window_counts": c.counts,
         "window_total": c.window_total,
-        "last_3_months": c.last_3,
-        "last_12_months": c.last_12,
+        "last_3_months": _recent(c.last_3),
+        "last_12_months": _recent(c.last_12),
         "street": c.street,
         "centre": {"lat": round(c.centre[0], 6), "lon": round(c.centre[1], 6)},
         "cells": list(c.cells),
@@ -99,8 +106,8 @@ def designated_record(d: DesignatedStatus) -> dict:
         "phase_starts": des.phase_starts,
         "trend": d.status.trend if d.status else None,
         "data_phase": d.status.phase if d.status else None,
-        "last_3_months": d.last_3,
-        "last_12_months": d.last_12,
+        "last_3_months": _recent(d.last_3),
+        "last_12_months": _recent(d.last_12),
         "buffer_m": d.monitoring.zones.buffer_m,
         "control_districts": list(d.monitoring.zones.districts),
         "comparisons": [_comparison(c) for c in d.monitoring.comparisons],
@@ -114,7 +121,7 @@ def designated_record(d: DesignatedStatus) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     store = existing_store(args)
-    settings = load_settings()
+    settings = config.chb_settings()
     wards = current_wards(store)
     result = build_register(store, wards, settings, study_grid(store, wards, settings.resolution))
     analysis = result.analysis
@@ -138,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
     if table.empty:
         print("No candidate or designated areas.")
         return 0
-    shown = table[
+    shown = register_text(table)[
         ["kind", "name", "phase", "since", "last_3_months", "last_12_months", "trend", "displacement"]
     ]
     print(shown.to_string(index=False))

@@ -14,7 +14,7 @@ from store.errors import StoreDamaged
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    demo_settings = config.settings()["demo"]
+    demo_settings = config.demo_settings()
     p = add_command(
         subparsers,
         "demo",
@@ -24,14 +24,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         json_help=None,
     )
     p.add_argument(
-        "--years", type=int, default=demo_settings["years"], help="years of data (default %(default)s)"
+        "--years", type=int, default=demo_settings.years, help="years of data (default %(default)s)"
     )
     p.add_argument(
-        "--seed", type=int, default=demo_settings["seed"], help="random seed (default %(default)s)"
+        "--seed", type=int, default=demo_settings.seed, help="random seed (default %(default)s)"
     )
     p.add_argument(
         "--end-month",
-        default=demo_settings["end_month"],
+        default=demo_settings.end_month,
         metavar="YYYY-MM",
         help="last month generated (default %(default)s)",
     )

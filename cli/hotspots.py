@@ -126,7 +126,8 @@ def compute(store: Store, args: argparse.Namespace) -> tuple[HotspotResult, Filt
     if args.k < 0:
         raise ValueError("--k must be 0 or more")
     local = args.district is not None or args.ward is not None
-    res = args.res or config.settings()["map"]["local_resolution" if local else "borough_resolution"]
+    map_settings = config.map_settings()
+    res = args.res or (map_settings.local_resolution if local else map_settings.borough_resolution)
     grid = study_grid(store, wards, res, district=filters.district, ward=filters.ward)
     result = hotspots_from_store(
         store,

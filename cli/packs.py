@@ -10,7 +10,15 @@ from datetime import date
 from pathlib import Path
 
 import config
-from briefing.packs import PackContext, area_places, batch, district_places, ward_places, zip_files
+from briefing.packs import (
+    PackContext,
+    archive_name,
+    area_places,
+    batch,
+    district_places,
+    ward_places,
+    zip_files,
+)
 from briefing.periods import Quarter
 from briefing.places import Place, ward_place
 from briefing.suppression import AUDIENCES, parse_audience
@@ -112,8 +120,7 @@ def run(args: argparse.Namespace) -> int:
     audience = parse_audience(args.audience)
     produced = date.fromisoformat(args.produced) if args.produced else date.today()
     files = batch(ctx, choose_places(ctx, args, audience), quarter, audience, produced)
-    archive_name = f"packs-{quarter.code}-{audience}.zip"
-    paths = write_all(out, {**files, archive_name: zip_files(files)})
+    paths = write_all(out, {**files, archive_name(ctx, quarter, audience): zip_files(files)})
     written = [str(p) for p in paths[:-1]]
     archive = paths[-1]
     seconds = round(time.perf_counter() - started, 2)

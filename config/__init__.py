@@ -2,8 +2,11 @@
 
 Everything a partner may want to change - which ward belongs to which district, ward populations,
 Partnership Plan targets, layer colours and harm weights, map settings - lives in files, so that
-changing a file changes the app. This module only finds and parses them; it knows no ward, district or
-layer by name.
+changing a file changes the app. This package only finds and parses them; it knows no ward, district or
+layer by name. Every file is read into frozen, typed settings and checked as it is read, so a mistake in
+one is a sentence naming the file and the key (:mod:`config.tables`); the larger files have a module each
+(:mod:`config.chb`, :mod:`config.action_days`, :mod:`config.packs`, :mod:`config.measures`,
+:mod:`config.wards`), and the rest of the app takes the settings as arguments.
 """
 
 from __future__ import annotations
@@ -11,10 +14,15 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cache
 from pathlib import Path
+
+from config import action_days, chb, measures, packs, wards
+from config.tables import SettingsError, Table, read_toml
+from config.vocabulary import RESOLUTIONS
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("HOTSPOTS_DATA_DIR", PROJECT_DIR / "data"))
@@ -87,55 +95,119 @@ def layer_fed_by(feed: str) -> str:
     parsers ask here, so renaming a layer is a change to the data file only."""
     found = [lid for lid, spec in layers().items() if spec.fed_by == feed]
     if not found:
-        raise ValueError(
-            f"{DATA_DIR / 'layers.toml'}: no layer has fed_by = {feed!r}, so its import has nowhere to go"
+        raise SettingsError(
+            DATA_DIR / "layers.toml", f"no layer has fed_by = {feed!r}, so its import has nowhere to go"
         )
     return found[0]
+
+
+def _layer(lid: str, spec: Table) -> LayerSpec:
+    """One ``[layers.<id>]`` table, checked: the colour is drawn by the map and charts, the harm weights
+    are multiplied into the composite, so neither may be anything but what they claim to be."""
+    spec.only(*(f.name for f in fields(LayerSpec) if f.name != "id"))
+    colour = spec.text("colour")
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", colour):
+        spec.fail("colour", 'a colour written "#rrggbb"', colour)
+    weights = spec.table("categories")
+    return LayerSpec(
+        id=lid,
+        label=spec.text("label"),
+        colour=colour,
+        description=spec.text("description", ""),
+        categories={category: weights.number(category, 0, 1000) for category in weights.raw},
+        needs=spec.text("needs", ""),
+        same_reports_as=spec.text("same_reports_as") if "same_reports_as" in spec.raw else None,
+        fed_by=spec.one_of("fed_by", FEEDS, default=None),
+    )
 
 
 @cache
 def layers() -> dict[str, LayerSpec]:
     """Layer id -> spec, in file order (which is also the display order)."""
-    with open(DATA_DIR / "layers.toml", "rb") as f:
-        raw = tomllib.load(f)["layers"]
-    specs = {
-        lid: LayerSpec(
-            id=lid,
-            label=spec["label"],
-            colour=spec["colour"],
-            description=spec.get("description", ""),
-            categories={k: float(v) for k, v in spec.get("categories", {}).items()},
-            needs=spec.get("needs", ""),
-            same_reports_as=spec.get("same_reports_as"),
-            fed_by=spec.get("fed_by"),
-        )
-        for lid, spec in raw.items()
-    }
+    top = read_toml(DATA_DIR / "layers.toml")
+    top.only("layers")
+    table = top.table("layers")
+    specs = {lid: _layer(lid, table.table(lid)) for lid in table.raw}
     fed = [spec.fed_by for spec in specs.values() if spec.fed_by is not None]
-    wrong = sorted({f for f in fed if f not in FEEDS} | {f for f in fed if fed.count(f) > 1})
+    wrong = sorted({f for f in fed if fed.count(f) > 1})
     if wrong:
-        raise ValueError(
-            f"{DATA_DIR / 'layers.toml'}: fed_by must name each of {', '.join(FEEDS)} at most once, "
-            f"not {', '.join(wrong)}"
+        raise SettingsError(
+            DATA_DIR / "layers.toml",
+            f"fed_by must name each of {', '.join(FEEDS)} at most once, not {', '.join(wrong)}",
         )
     for spec in specs.values():
         if spec.same_reports_as is not None and spec.same_reports_as not in specs.keys() - {spec.id}:
-            raise ValueError(
-                f"{DATA_DIR / 'layers.toml'}: same_reports_as of layer {spec.id!r} must name another layer "
-                f"of the file, not {spec.same_reports_as!r}"
+            raise SettingsError(
+                DATA_DIR / "layers.toml",
+                f"same_reports_as of layer {spec.id!r} must name another layer of the file, "
+                f"not {spec.same_reports_as!r}",
             )
     return specs
 
 
 @cache
 def settings() -> dict:
+    """``data/settings.toml`` as written; the app reads it through the checked, typed sections below."""
     with open(DATA_DIR / "settings.toml", "rb") as f:
         return tomllib.load(f)
 
 
+def _settings_section(name: str) -> Table:
+    """``[name]`` of ``data/settings.toml``, for the checks of :class:`config.tables.Table`."""
+    return Table(DATA_DIR / "settings.toml", "", settings()).table(name)
+
+
+@dataclass(frozen=True)
+class MapSettings:
+    """``[map]`` in ``data/settings.toml``: the basemap and the hexagon sizes the map opens with."""
+
+    #: basemap tile URL; "" means no basemap (the map still draws boundaries and hexagons)
+    tiles_url: str
+    tiles_attribution: str
+    #: H3 resolution when the map shows the whole borough, and when it is filtered to a district or ward
+    borough_resolution: int
+    local_resolution: int
+
+
+@cache
+def map_settings() -> MapSettings:
+    section = _settings_section("map")
+    return MapSettings(
+        tiles_url=section.text("tiles_url", ""),
+        tiles_attribution=section.text("tiles_attribution", ""),
+        borough_resolution=section.one_of("borough_resolution", RESOLUTIONS),
+        local_resolution=section.one_of("local_resolution", RESOLUTIONS),
+    )
+
+
 def tiles_url() -> str:
-    """Basemap tile URL; empty means no basemap (the map still draws boundaries and hexagons)."""
-    return os.environ.get("HOTSPOTS_TILES", settings()["map"]["tiles_url"])
+    """Basemap tile URL (``$HOTSPOTS_TILES``, else the file's); empty means no basemap."""
+    return os.environ.get("HOTSPOTS_TILES", map_settings().tiles_url)
+
+
+@cache
+def public_min_count() -> int:
+    """``[suppression] public_min_count``: public outputs show counts below this as "fewer than N"."""
+    return _settings_section("suppression").whole("public_min_count", 1)
+
+
+@dataclass(frozen=True)
+class DemoSettings:
+    """``[demo]`` in ``data/settings.toml``: the default shape of the synthetic demo store."""
+
+    years: int
+    seed: int
+    #: last month of generated data (inclusive), "YYYY-MM"
+    end_month: str
+
+
+@cache
+def demo_settings() -> DemoSettings:
+    section = _settings_section("demo")
+    end_month = section.text("end_month")
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", end_month):
+        section.fail("end_month", 'a month written "YYYY-MM"', end_month)
+    return DemoSettings(section.whole("years", 1, 50), section.whole("seed", 0), end_month)
 
 
 @dataclass(frozen=True)
@@ -153,30 +225,12 @@ class HotspotSettings:
 @cache
 def hotspot_settings() -> HotspotSettings:
     """The ``[hotspots]`` section, checked: a wrong value is a ValueError naming the file and the key."""
-    raw = settings().get("hotspots", {})
-    wanted = {"min_incidents": 0, "permutations": 1, "seed": 0}  # key -> smallest allowed value
-    values = {}
-    for key, least in wanted.items():
-        value = raw.get(key)
-        if not isinstance(value, int) or isinstance(value, bool) or value < least:
-            raise ValueError(
-                f"{DATA_DIR / 'settings.toml'}: [hotspots] {key} must be a whole number of at least {least}, "
-                f"not {value!r}"
-            )
-        values[key] = value
-    return HotspotSettings(**values)
-
-
-def _setting_number(section: str, key: str, least: float, most: float) -> float:
-    """``[section] key`` of ``data/settings.toml`` as a number in [least, most]; anything else is a
-    ValueError naming the file, the key and the allowed range, so a typo never becomes a silent default."""
-    value = settings().get(section, {}).get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not least <= value <= most:
-        raise ValueError(
-            f"{DATA_DIR / 'settings.toml'}: [{section}] {key} must be a number from {least:g} to {most:g}, "
-            f"not {value!r}"
-        )
-    return float(value)
+    section = _settings_section("hotspots")
+    return HotspotSettings(
+        min_incidents=section.whole("min_incidents", 0),
+        permutations=section.whole("permutations", 1),
+        seed=section.whole("seed", 0),
+    )
 
 
 @dataclass(frozen=True)
@@ -192,9 +246,10 @@ class StoreSettings:
 
 @cache
 def store_settings() -> StoreSettings:
+    section = _settings_section("store")
     return StoreSettings(
-        write_wait_seconds=_setting_number("store", "write_wait_seconds", 0, 3600),
-        read_wait_seconds=_setting_number("store", "read_wait_seconds", 0, 3600),
+        write_wait_seconds=section.number("write_wait_seconds", 0, 3600),
+        read_wait_seconds=section.number("read_wait_seconds", 0, 3600),
     )
 
 
@@ -202,7 +257,7 @@ def store_settings() -> StoreSettings:
 def max_outside_percent() -> float:
     """``[boundaries] max_outside_percent``: the largest share of stored incidents (in %) a new ward
     boundary file may leave outside every ward before it is refused."""
-    return _setting_number("boundaries", "max_outside_percent", 0, 100)
+    return _settings_section("boundaries").number("max_outside_percent", 0, 100)
 
 
 @cache
@@ -214,27 +269,32 @@ def default_wards_geojson() -> dict:
 
 #: Clear Hold Build rules and monitoring choices.
 CHB_FILE = DATA_DIR / "chb.toml"
+#: The action-day picker's defaults and presets.
+ACTION_PRESETS_FILE = DATA_DIR / "action_presets.toml"
+
+
+def layer_categories() -> dict[str, tuple[str, ...]]:
+    """Layer id -> its category names (``data/layers.toml``): what other files may name."""
+    return {lid: tuple(spec.categories) for lid, spec in layers().items()}
 
 
 @cache
-def chb() -> dict:
-    """``data/chb.toml`` as written (:func:`geo.chb.load_settings` checks it and gives it types)."""
-    with open(CHB_FILE, "rb") as f:
-        return tomllib.load(f)
+def chb_settings() -> chb.ChbSettings:
+    """``data/chb.toml``, checked and typed (:func:`config.chb.read`)."""
+    return chb.read(CHB_FILE, layer_categories())
 
 
 @cache
-def action_presets() -> dict:
-    """``data/action_presets.toml`` as written (:func:`geo.action_days.load_presets` gives it types)."""
-    with open(DATA_DIR / "action_presets.toml", "rb") as f:
-        return tomllib.load(f)
+def action_presets() -> action_days.ActionPresets:
+    """``data/action_presets.toml``, checked and typed (:func:`config.action_days.read`)."""
+    return action_days.read(ACTION_PRESETS_FILE, layer_categories())
 
 
 @cache
-def briefing() -> dict:
-    """``data/briefing.toml``: RAG margin, direction tolerance, pack sizes and the caveat notes."""
-    with open(DATA_DIR / "briefing.toml", "rb") as f:
-        return tomllib.load(f)
+def briefing() -> packs.BriefingSettings:
+    """``data/briefing.toml``, checked and typed: RAG margin, direction tolerance, pack sizes and the
+    caveat notes (:mod:`config.packs`)."""
+    return packs.read(DATA_DIR / "briefing.toml", tuple(action_presets().presets))
 
 
 @cache
@@ -250,22 +310,22 @@ def _read_csv(name: str) -> list[dict[str, str]]:
 
 
 @cache
-def district_mapping() -> list[dict[str, str]]:
-    """Rows of ``districts.csv``: ward_code, ward_name, district."""
-    return _read_csv("districts.csv")
+def district_mapping() -> tuple[wards.WardDistrict, ...]:
+    """``districts.csv``, checked: the district of each ward (by code and name)."""
+    return wards.read_districts(_read_csv("districts.csv"), DATA_DIR / "districts.csv")
 
 
 @cache
-def default_populations() -> list[dict[str, str]]:
-    """Rows of ``population.csv``: ward_code, ward_name, population, year, basis (how rates name the
-    figures, e.g. "ONS mid-2020") and source (publisher and licence)."""
-    return _read_csv("population.csv")
+def default_populations() -> tuple[wards.WardPopulation, ...]:
+    """``population.csv``, checked: each ward's residents, the year, the basis rates name the figures by
+    (e.g. "ONS mid-2020") and the source (publisher and licence)."""
+    return wards.read_populations(_read_csv("population.csv"), DATA_DIR / "population.csv")
 
 
 @cache
-def targets() -> list[dict[str, str]]:
-    """Partnership Plan measures from ``targets.csv``."""
-    return _read_csv("targets.csv")
+def targets() -> tuple[measures.Target, ...]:
+    """Partnership Plan measures from ``targets.csv``, checked and typed (:mod:`config.measures`)."""
+    return measures.read(_read_csv("targets.csv"), DATA_DIR / "targets.csv", layer_categories())
 
 
 #: How the app is run (see ``data/access.toml``).
@@ -290,12 +350,12 @@ def access() -> AccessSettings:
         raw = tomllib.load(f).get("access", {})
     mode = os.environ.get("HOTSPOTS_MODE") or str(raw.get("mode", "local"))
     if mode not in MODES:
-        raise ValueError(f"{path}: mode must be one of {', '.join(MODES)}, not {mode!r}")
+        raise SettingsError(path, f"mode must be one of {', '.join(MODES)}, not {mode!r}")
 
     def emails(key: str) -> tuple[str, ...]:
         values = raw.get(key, [])
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise ValueError(f"{path}: {key} must be a list of email addresses or @domains")
+            raise SettingsError(path, f"{key} must be a list of email addresses or @domains")
         return tuple(v.strip().lower() for v in values if v.strip())
 
     return AccessSettings(
@@ -336,9 +396,10 @@ def places() -> tuple[Place, ...]:
         if place is None or not place.name or not (-90 <= place.lat <= 90 and -180 <= place.lon <= 180) or (
             place.kind not in PLACE_KINDS
         ):
-            raise ValueError(
-                f"{path}: row {number} must have a name, a latitude and longitude in decimal degrees and a "
-                f"kind ({', '.join(PLACE_KINDS)}), not {dict(row)!r}"
+            raise SettingsError(
+                path,
+                f"row {number} must have a name, a latitude and longitude in decimal degrees and a "
+                f"kind ({', '.join(PLACE_KINDS)}), not {dict(row)!r}",
             )
         out.append(place)
     return tuple(out)

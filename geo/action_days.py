@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
@@ -46,69 +46,13 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 import config
+from config.action_days import PickerDefaults, Weight
 from geo.boundaries import Wards
 from geo.grid import cell_wards
 from geo.measurable import Loaded, combinable, layer_label, loaded_categories, not_measured, part_label
-from geo.rates import Period, add_months
+from geo.rates import Period, add_months, month_start
 
 EARTH_RADIUS_M = 6_371_008.8
-
-
-@dataclass(frozen=True)
-class Weight:
-    """How much one incident of a layer (or of one of its categories) counts towards a place's score."""
-
-    layer: str
-    category: str | None
-    weight: float
-    #: why the preset counts this, in plain English (shown beside the weight on the page and in the PDF);
-    #: words, not part of what is counted, so two weights counting the same are equal whatever their why
-    why: str = field(default="", compare=False)
-
-
-@dataclass(frozen=True)
-class Preset:
-    id: str
-    label: str
-    description: str
-    weights: tuple[Weight, ...]
-
-
-@dataclass(frozen=True)
-class PickerDefaults:
-    resolution: int
-    window_months: int
-    n: int
-    min_distance_m: float
-    #: the automatic window is the shortest holding at least this many incidents that count
-    enough_incidents: int
-
-
-def load_presets(raw: Mapping | None = None) -> tuple[PickerDefaults, dict[str, Preset]]:
-    """Defaults and presets (by id, in file order) from ``data/action_presets.toml`` (as
-    :func:`config.action_presets` reads it, or ``raw``)."""
-    raw = config.action_presets() if raw is None else raw
-    picker = raw["picker"]
-    defaults = PickerDefaults(
-        resolution=int(picker["resolution"]),
-        window_months=int(picker["window_months"]),
-        n=int(picker["n"]),
-        min_distance_m=float(picker["min_distance_m"]),
-        enough_incidents=int(picker["enough_incidents"]),
-    )
-    presets = {
-        pid: Preset(
-            id=pid,
-            label=spec["label"],
-            description=spec.get("description", ""),
-            weights=tuple(
-                Weight(w["layer"], w.get("category"), float(w["weight"]), w.get("why", ""))
-                for w in spec["weights"]
-            ),
-        )
-        for pid, spec in raw["presets"].items()
-    }
-    return defaults, presets
 
 
 def layer_weights(weights: Mapping[str, float]) -> tuple[Weight, ...]:
@@ -143,6 +87,23 @@ def counted_kinds(weights: tuple[Weight, ...], n: int) -> str:
     if len(weights) == 1 and weights[0].category is None and n != 1:
         return layer_label(weights[0].layer).lower()
     return "incident of the chosen kinds" if n == 1 else "incidents of the chosen kinds"
+
+
+#: The windows offered, in months: the page's choices and the candidates for the automatic window, from a
+#: month of violence to two years of deliberate fires or KSI collisions.
+WINDOWS = (1, 2, 3, 6, 12, 24)
+
+
+def window_choices(defaults: PickerDefaults) -> tuple[int, ...]:
+    """The windows offered (months), shortest first: :data:`WINDOWS` and the file's ``window_months``."""
+    return tuple(sorted({*WINDOWS, defaults.window_months}))
+
+
+def window_period(last: date, months: int, first: date) -> Period:
+    """The ``months`` whole months ending with ``last``'s month, but starting no earlier than ``first``'s
+    month (the first month with data): a window reaching back before the data would be labelled with months
+    it holds nothing of."""
+    return Period.of_months(max(add_months(last, 1 - months), month_start(first)), last)
 
 
 def automatic_window(

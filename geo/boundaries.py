@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -20,6 +21,7 @@ from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 import config
+from config.wards import WardDistrict
 
 UNASSIGNED_DISTRICT = "Unmapped"
 
@@ -172,16 +174,16 @@ class Wards:
         return {"type": "FeatureCollection", "features": feats}
 
 
-def district_lookup(mapping_rows: list[dict[str, str]]) -> tuple[dict[str, str], dict[str, str]]:
+def district_lookup(mapping_rows: Sequence[WardDistrict]) -> tuple[dict[str, str], dict[str, str]]:
     """(by code, by normalised name) lookups from the mapping file's rows."""
-    by_code = {r["ward_code"].strip(): r["district"].strip() for r in mapping_rows if r.get("ward_code")}
-    by_name = {
-        normalise_name(r["ward_name"]): r["district"].strip() for r in mapping_rows if r.get("ward_name")
-    }
+    by_code = {r.ward_code: r.district for r in mapping_rows}
+    by_name = {normalise_name(r.ward_name): r.district for r in mapping_rows}
     return by_code, by_name
 
 
-def wards_from_geojson(data: dict, *, source: str, mapping_rows: list[dict[str, str]] | None = None) -> Wards:
+def wards_from_geojson(
+    data: dict, *, source: str, mapping_rows: Sequence[WardDistrict] | None = None
+) -> Wards:
     """Build :class:`Wards` from a GeoJSON FeatureCollection already in EPSG:4326.
 
     Districts come from the mapping file: by ward code, else by ward name (new boundary vintages often

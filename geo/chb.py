@@ -54,148 +54,18 @@ import shapely
 from scipy.sparse.csgraph import connected_components
 from shapely.geometry.base import BaseGeometry
 
-import config
+from config.chb import ChbSettings, PhaseRule, Signals
 from geo.boundaries import Wards
-from geo.coverage import Coverage
+from geo.coverage import Coverage, WindowCount
 from geo.grid import StudyGrid
-from geo.hexgrid import RESOLUTIONS, cells_outline
+from geo.hexgrid import cells_outline
 from geo.hotspots import analyse, slice_values, trend_slices
-from geo.monitoring import MonitoringSettings
 from geo.rates import add_months
-from geo.trends import TREND_CLASSES, EmergingHotSpots, classify, emerging_hot_spots, mann_kendall
+from geo.trends import EmergingHotSpots, classify, emerging_hot_spots, mann_kendall
 
 NO_RULE = "No rule fits"
 #: Phase of a designated area before its first phase start date.
 NOT_STARTED = "Not started"
-
-
-# ---- settings -----------------------------------------------------------------------------------------
-
-
-#: Directions of an area's recent trend in indicator crimes (Mann-Kendall on the recent slices).
-RECENT_TRENDS = ("up", "down", "none")
-#: How a rule dates an area's current state (rule 7).
-SINCE = ("run_start", "after_peak", "after_last_hot")
-
-
-@dataclass(frozen=True)
-class Signals:
-    """What the phase rules look at for one area (rules 5-6)."""
-
-    trend: str  # emerging-hotspot class
-    hot_latest: bool  # hot in the latest slice
-    hot_recently: bool  # hot in at least one of the recent slices
-    recent_trend: str  # "up", "down" or "none"
-
-
-@dataclass(frozen=True)
-class PhaseRule:
-    """One ``[[phases]]`` entry: the phase it gives and the conditions (None = not asked)."""
-
-    phase: str
-    meaning: str
-    rule: str
-    trend_classes: tuple[str, ...] | None = None
-    hot_latest: bool | None = None
-    hot_recently: bool | None = None
-    recent_trend: tuple[str, ...] | None = None
-    since: str | None = None  # how "since" is read for areas in this phase: one of SINCE
-
-    def fits(self, signals: Signals) -> bool:
-        """True when every condition the rule states holds."""
-        return (
-            (self.trend_classes is None or signals.trend in self.trend_classes)
-            and (self.hot_latest is None or self.hot_latest == signals.hot_latest)
-            and (self.hot_recently is None or self.hot_recently == signals.hot_recently)
-            and (self.recent_trend is None or signals.recent_trend in self.recent_trend)
-        )
-
-
-@dataclass(frozen=True)
-class ChbSettings:
-    """Everything in ``data/chb.toml``."""
-
-    indicators: dict[str, tuple[str, ...]]
-    resolution: int
-    k: int
-    slice: str
-    slices: int
-    alpha: float
-    min_hot_slices: int
-    min_cells: int
-    min_count: int
-    name_min_share: float
-    recent_slices: int
-    trend_slices: int
-    phases: tuple[PhaseRule, ...]
-    monitoring: MonitoringSettings
-
-    @property
-    def phase_names(self) -> tuple[str, ...]:
-        """Distinct phases in rule order (Clear, Hold, Build by default)."""
-        return tuple(dict.fromkeys(r.phase for r in self.phases))
-
-    def phase_for(self, signals: Signals) -> PhaseRule | None:
-        """The first rule that fits (rule 6), or None when none does."""
-        return next((r for r in self.phases if r.fits(signals)), None)
-
-
-def load_settings(raw: Mapping | None = None) -> ChbSettings:
-    """Check ``data/chb.toml`` (as :func:`config.chb` reads it, or ``raw``) and give it types; a mistake
-    in the file is a ValueError naming it."""
-    raw = config.chb() if raw is None else raw
-    path = config.CHB_FILE
-    cand = raw["candidates"]
-    mon = raw["monitoring"]
-    indicators = {layer: tuple(cats) for layer, cats in raw["indicators"].items()}
-    phases = tuple(
-        PhaseRule(
-            phase=p["phase"],
-            meaning=p.get("meaning", ""),
-            rule=p.get("rule", ""),
-            trend_classes=tuple(p["trend_classes"]) if "trend_classes" in p else None,
-            hot_latest=p.get("hot_latest"),
-            hot_recently=p.get("hot_recently"),
-            recent_trend=tuple(p["recent_trend"]) if "recent_trend" in p else None,
-            since=p.get("since"),
-        )
-        for p in raw["phases"]
-    )
-    unknown = {c for p in phases for c in (p.trend_classes or ()) if c not in TREND_CLASSES}
-    if unknown:
-        raise ValueError(f"{path.name}: unknown trend classes {sorted(unknown)}; use {list(TREND_CLASSES)}")
-    directions = {d for p in phases for d in (p.recent_trend or ()) if d not in RECENT_TRENDS}
-    if directions:
-        raise ValueError(f"{path.name}: recent_trend must be among {RECENT_TRENDS}, not {sorted(directions)}")
-    bad_since = {p.since for p in phases if p.since is not None and p.since not in SINCE}
-    if bad_since:
-        raise ValueError(f"{path.name}: since must be one of {SINCE}, not {sorted(bad_since)}")
-    if cand["slice"] not in ("month", "quarter"):
-        raise ValueError(f"{path.name}: slice must be 'month' or 'quarter'")
-    if int(cand["resolution"]) not in RESOLUTIONS:
-        raise ValueError(f"{path.name}: resolution must be one of {RESOLUTIONS}")
-    return ChbSettings(
-        indicators=indicators,
-        resolution=int(cand["resolution"]),
-        k=int(cand["k"]),
-        slice=cand["slice"],
-        slices=int(cand["slices"]),
-        alpha=float(cand["alpha"]),
-        min_hot_slices=int(cand["min_hot_slices"]),
-        min_cells=int(cand["min_cells"]),
-        min_count=int(cand["min_count"]),
-        name_min_share=float(cand["name_min_share"]),
-        recent_slices=int(cand["recent_slices"]),
-        trend_slices=int(cand["trend_slices"]),
-        phases=phases,
-        monitoring=MonitoringSettings(
-            indicators=indicators,
-            buffer_m=float(mon["buffer_m"]),
-            before_months=int(mon["before_months"]),
-            neutral_band=float(mon["wdq_neutral_band"]),
-            confidence=float(mon["confidence"]),
-        ),
-    )
 
 
 # ---- the analysis -------------------------------------------------------------------------------------
@@ -240,7 +110,7 @@ class ChbAnalysis:
     window_counts: np.ndarray  # indicator crimes per grid cell over the window
     slice_counts: np.ndarray  # (cells, slices) indicator crimes
     emerging: EmergingHotSpots
-    last_month: date  # last month of data
+    coverage: Coverage  # the months loaded per layer, for the recent counts
 
     def area_trend(self, positions: np.ndarray) -> AreaTrend:
         """Rules 5-7 for the grid cells at ``positions``."""
@@ -269,17 +139,18 @@ class ChbAnalysis:
             since=_since(hot, counts, self.slices, rule.since if rule else None),
         )
 
-    def recent_counts(self, positions: np.ndarray, months: int) -> int:
-        """Indicator crimes in the cells over the last ``months`` months of data."""
-        first = pd.Timestamp(add_months(self.last_month, -(months - 1)))
-        cells = self.grid.cells[positions]
-        frame = self.counts
-        keep = frame["cell"].isin(cells) & (frame["month"] >= first)
-        return int(frame.loc[keep, "n"].sum())
+    def recent_counts(self, positions: np.ndarray, months: int) -> WindowCount:
+        """Indicator crimes in the cells over the ``months`` months to the latest month of data (the
+        register's "as at" month, as for designated areas), over the months loaded for the indicator layers
+        only, saying how many were not (:class:`geo.coverage.WindowCount`)."""
+        frame = self.counts[self.counts["cell"].isin(self.grid.cells[positions])]
+        monthly = frame.groupby("month")["n"].sum()
+        return self.coverage.latest_count(monthly, months, list(self.settings.indicators))
 
 
 def _since(hot: np.ndarray, counts: np.ndarray, slices: pd.PeriodIndex, how: str | None) -> date | None:
-    """Rule 7: when the area's current state began, read the way the phase rule says (:data:`SINCE`)."""
+    """Rule 7: when the area's current state began, read the way the phase rule says
+    (:data:`config.chb.SINCE`)."""
     if not hot.any():
         return None
     last_hot = int(np.flatnonzero(hot)[-1])
@@ -314,11 +185,12 @@ def analyse_counts(
     streets: pd.DataFrame,
     grid: StudyGrid,
     slices: pd.PeriodIndex,
-    latest: date,
     settings: ChbSettings,
+    coverage: Coverage,
 ) -> ChbAnalysis:
     """Rule 3 on the indicator crimes per cell and month (``frame``, from :func:`analysis_window`'s first
-    month on) and per cell and street: Gi* over the window and in every slice."""
+    month on) and per cell and street: Gi* over the window and in every slice. ``coverage`` is kept so
+    each area's recent counts leave out the months nobody loaded."""
     first, last = slices[0].asfreq("M", how="start"), slices[-1].asfreq("M", how="end")
     whole = analyse(frame, grid, first=first, last=last, k=settings.k)
     per_slice = slice_values(frame, grid, slices)
@@ -333,7 +205,7 @@ def analyse_counts(
         window_counts=whole.table["count"].to_numpy(),
         slice_counts=per_slice,
         emerging=emerging,
-        last_month=latest,
+        coverage=coverage,
     )
 
 
@@ -354,8 +226,8 @@ class Candidate:
     centre: tuple[float, float]  # (lat, lon) of the outline's representative point
     window_total: int
     counts: dict[str, int]  # indicator category -> crimes over the window, largest first
-    last_3: int
-    last_12: int
+    last_3: WindowCount
+    last_12: WindowCount
     street: str
     status: AreaTrend
 

@@ -16,13 +16,47 @@ Pure: it takes the coverage rows (layer, month) and answers from them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
 
-from geo.rates import Period, add_months, month_end, month_start, months_between
+from geo.rates import Period, add_months, month_end, month_start, months_between, no_data
+
+
+@dataclass(frozen=True)
+class WindowCount:
+    """A count over a window of whole months (a Clear Hold Build area's "last 3 months") that knows how
+    many of the window's months had data loaded.
+
+    Why: "last 12 months: 40" tells a Community Outcome Group that 40 crimes were recorded over twelve
+    months. If two of those months were never loaded, adding them in as zero passes ten months off as
+    twelve and makes the area look quieter than it is - a false figure that nothing on the page contradicts.
+    So the count covers the loaded months only and says how many they were ("40 (10 of 12 months)"), the way
+    every partial count in the app reads, and a window with none of its months loaded gives no figure
+    ("no data"), never a 0.
+
+    A partial count is shown, not withheld, however few months it covers: everything it counts was recorded,
+    its label says exactly what it covers, and a partner can set it beside the full windows; withholding it
+    below some share of months would need a cut-off nobody could justify and would hide what is known.
+    """
+
+    count: int | None  # over the loaded months only; None when none of the window's months is loaded
+    months: int  # months in the window
+    loaded: int  # months of the window with data for every layer counted
+
+    @property
+    def missing(self) -> int:
+        return self.months - self.loaded
+
+    def text(self, shown: str | None = None) -> str:
+        """e.g. "15", "14 (11 of 12 months)" or "no data". ``shown`` is the count as its audience may see it
+        (a public pack's "fewer than 5"); by default the count itself."""
+        if self.count is None:
+            return no_data(self.missing, self.months)
+        figure = f"{self.count:,}" if shown is None else shown
+        return f"{figure} ({self.loaded} of {self.months} months)" if self.missing else figure
 
 
 @dataclass(frozen=True)
@@ -71,6 +105,21 @@ class Coverage:
         """The ``layers`` with data for at least one month of ``period``, in the order given: what a total
         over "all layers shown" can add up, the rest being named as having no data."""
         return [lid for lid in layers if self.any_in(period, [lid])]
+
+    def latest_count(
+        self, monthly: Mapping[date, int] | pd.Series, months: int, layers: Iterable[str]
+    ) -> WindowCount:
+        """``monthly`` (counts keyed by month, any date-like first-of-month key; a month it leaves out
+        counted nothing) summed over the ``months`` months to the latest month of data of any layer - the
+        Clear Hold Build register's "as at" month - over those of them loaded for every one of ``layers``
+        only. The other months are left out and reported as missing, never read as 0 (:class:`WindowCount`).
+        """
+        window = self.latest_window(months)
+        covered = self.covered_months(window, layers) if window else []
+        if not covered:
+            return WindowCount(None, months, 0)
+        by_month = {pd.Timestamp(month).date(): int(n) for month, n in monthly.items()}
+        return WindowCount(sum(by_month.get(m, 0) for m in covered), months, len(covered))
 
     def latest(self, layers: Iterable[str] | None = None) -> date | None:
         """The newest month any of ``layers`` covers (None when none of them has data)."""

@@ -24,8 +24,8 @@ import shapely
 from h3.api import basic_int
 from shapely.geometry.base import BaseGeometry
 
-#: Resolutions the app offers (7 ~5 km², 8 ~0.7 km², 9 ~0.1 km², 10 ~0.015 km²).
-RESOLUTIONS = (7, 8, 9, 10)
+from config.vocabulary import RESOLUTIONS
+
 FINEST = max(RESOLUTIONS)
 
 def points_to_cells(lat: np.ndarray, lon: np.ndarray, res: int = FINEST) -> np.ndarray:

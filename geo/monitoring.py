@@ -51,9 +51,10 @@ import shapely
 from scipy import stats
 from shapely.geometry.base import BaseGeometry
 
+from config.chb import MonitoringSettings
 from geo import crs
 from geo.boundaries import Wards
-from geo.coverage import Coverage
+from geo.coverage import Coverage, WindowCount
 from geo.rates import Period, add_months, month_start, months_between
 
 ZONES = ("area", "buffer", "control")
@@ -283,17 +284,6 @@ def monthly_series(counts: pd.DataFrame, first: date, last: date) -> pd.DataFram
 
 
 @dataclass(frozen=True)
-class MonitoringSettings:
-    """Monitoring choices, read from ``data/chb.toml`` ``[monitoring]`` and ``[indicators]``."""
-
-    indicators: Mapping[str, Sequence[str]]
-    buffer_m: float
-    before_months: int
-    neutral_band: float
-    confidence: float
-
-
-@dataclass(frozen=True)
 class PhaseComparison:
     """Before/after figures for one phase start."""
 
@@ -378,11 +368,14 @@ class Monitoring:
     counts: pd.DataFrame  # (month, layer, category, zone, n), every layer
     indicator_series: pd.DataFrame  # months x zones, indicator crimes only
     comparisons: tuple[PhaseComparison, ...]
-    last_month: date
+    coverage: Coverage
+    indicator_layers: tuple[str, ...]
 
-    def recent(self, months: int, zone: str = "area") -> int:
-        """Indicator crimes in ``zone`` over the last ``months`` months of data."""
-        return int(self.indicator_series[zone].iloc[-months:].sum())
+    def recent(self, months: int, zone: str = "area") -> WindowCount:
+        """Indicator crimes in ``zone`` over the ``months`` months to the last month of data, counted over
+        the months loaded for the indicator layers only and saying how many were not
+        (:class:`geo.coverage.WindowCount`): a month nobody loaded is not a month without crime."""
+        return self.coverage.latest_count(self.indicator_series[zone], months, self.indicator_layers)
 
     @property
     def latest(self) -> PhaseComparison | None:
@@ -404,14 +397,14 @@ def monitor(
     phase_starts: Mapping[str, date],
     settings: MonitoringSettings,
     span: tuple[date, date],
-    coverage: Coverage | None = None,
+    coverage: Coverage,
 ) -> Monitoring:
     """Monitor one area: zone counts, the indicator series and a comparison per phase start.
 
     ``points`` are the incidents around the zones (see :func:`zone_counts`); ``span`` is the first and
-    last date of data in the store. With ``coverage``, a phase whose before or after months include one
-    without data for an indicator layer is not compared: a month not loaded would count as a month with
-    no crime and fake a fall or a rise.
+    last month of data in the store. A phase whose before or after months include one without data for
+    an indicator layer (by ``coverage``) is not compared, and recent counts leave such months out and say
+    so: a month not loaded would count as a month with no crime and fake a fall or a rise.
     """
     counts = zone_counts(points, zones)
     first, last = month_start(span[0]), month_start(span[1])
@@ -420,7 +413,7 @@ def monitor(
     for phase, start, before, after in phase_periods(phase_starts, first, last, settings.before_months):
         refused = _not_loaded(phase, start, before, after, coverage, list(settings.indicators))
         comparisons.append(refused or compare(series, phase, start, before, after, settings))
-    return Monitoring(zones, counts, series, tuple(comparisons), last)
+    return Monitoring(zones, counts, series, tuple(comparisons), coverage, tuple(settings.indicators))
 
 
 def _not_loaded(
@@ -428,11 +421,11 @@ def _not_loaded(
     start: date,
     before: Period | None,
     after: Period | None,
-    coverage: Coverage | None,
+    coverage: Coverage,
     layers: list[str],
 ) -> PhaseComparison | None:
     """The refusal for a phase whose before or after months are not all loaded, else None."""
-    if coverage is None or before is None or after is None:
+    if before is None or after is None:
         return None
     gaps = []
     for side, period in (("before", before), ("after", after)):

@@ -8,12 +8,13 @@ months immediately before it, so a change compares like with like.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
 
+from config.wards import WardPopulation
 from geo.boundaries import Wards, normalise_name
 
 #: Residents per rate unit: partnership documents quote rates "per 1,000 population".
@@ -204,7 +205,7 @@ class Change:
 
 
 def ward_populations(
-    wards: Wards, shipped: Iterable[Mapping[str, str]], imported: pd.DataFrame
+    wards: Wards, shipped: Sequence[WardPopulation], imported: pd.DataFrame
 ) -> dict[str, Population]:
     """Residents per ward code of ``wards``: ``imported`` figures (ward_code, population, source), else the
     ``shipped`` rows' (``data/population.csv``: matched by code, else by loosely compared name).
@@ -213,9 +214,8 @@ def ward_populations(
     mid-2020"), or the name of the file an imported figure came from. Wards with no figure anywhere are
     left out, so rates for areas including them are not shown.
     """
-    shipped = [r for r in shipped if r.get("population")]
-    by_code = {r["ward_code"]: r for r in shipped}
-    by_name = {normalise_name(r["ward_name"]): r for r in shipped}
+    by_code = {r.ward_code: r for r in shipped}
+    by_name = {normalise_name(r.ward_name): r for r in shipped}
     loaded = imported.set_index("ward_code")
     out: dict[str, Population] = {}
     for code, name in zip(wards.codes, wards.names, strict=True):
@@ -224,5 +224,5 @@ def ward_populations(
             continue
         row = by_code.get(code) or by_name.get(normalise_name(name))
         if row:
-            out[code] = Population(int(row["population"]), row.get("basis", "").strip())
+            out[code] = Population(row.population, row.basis)
     return out

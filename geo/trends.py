@@ -63,6 +63,7 @@ import pandas as pd
 from scipy import sparse, stats
 
 import config
+from config.vocabulary import NO_PATTERN, PATTERNS, TREND_CLASSES
 from geo.gistar import gi_star
 
 Frequency = Literal["month", "quarter"]
@@ -75,18 +76,6 @@ MOSTLY = 0.9
 #: Default trend window: this many slices of the chosen frequency, ending with the last complete one.
 DEFAULT_SLICES = 12
 
-NO_PATTERN = "No pattern detected"
-#: Pattern names in rule order; the same names are used for hot and cold spots.
-PATTERNS = (
-    "New",
-    "Consecutive",
-    "Intensifying",
-    "Persistent",
-    "Diminishing",
-    "Sporadic",
-    "Oscillating",
-    "Historical",
-)
 #: Each pattern in plain words for the hot side ("cold" mirrors it), in rule order, for the app's method page.
 PATTERN_RULES: dict[str, str] = {
     "New": "a hot spot in the latest period, and never before in the window",
@@ -101,11 +90,6 @@ PATTERN_RULES: dict[str, str] = {
     "and a cold spot at some earlier time",
     "Historical": "hot in at least 90% of the periods, but not in the latest one",
 }
-TREND_CLASSES: tuple[str, ...] = (
-    *(f"{p} hot spot" for p in PATTERNS),
-    *(f"{p} cold spot" for p in PATTERNS),
-    NO_PATTERN,
-)
 
 
 def time_slices(

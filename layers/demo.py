@@ -116,7 +116,7 @@ def _season(profile: dict, name: str) -> np.ndarray:
 
 def _ward_weights(profile: dict, wards: Wards) -> np.ndarray:
     """Background weight per ward: population x deprivation weight (both from data files)."""
-    pops = {normalise_name(r["ward_name"]): float(r["population"]) for r in config.default_populations()}
+    pops = {normalise_name(r.ward_name): float(r.population) for r in config.default_populations()}
     by_name = {normalise_name(k): float(v) for k, v in profile["ward_weights"].items()}
     weights = np.array(
         [

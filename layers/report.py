@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from config.wards import MAX_WARD_POPULATION
 from geo.boundaries import Wards
 from layers.identity import record_ids
 from layers.readers import Table
@@ -44,9 +45,6 @@ NOT_A_FIRE = "not a primary or secondary fire"
 UNKNOWN_WARD = "unknown ward"
 BAD_NUMBER = "bad number"
 POPULATION_OUT_OF_RANGE = "population out of range"
-#: The most residents one ward can plausibly have (the largest English wards hold about 35,000): a larger
-#: figure is a typing or export error, and would not fit the store's whole-number column either.
-MAX_WARD_POPULATION = 10_000_000
 
 #: What each reason means, for the Data page and the CLI.
 REASON_HELP: dict[str, str] = {

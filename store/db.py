@@ -11,9 +11,9 @@ Guarantees the rest of the app relies on:
   ``INSERT OR IGNORE``, so re-importing records that are already stored adds nothing.
 * **Short connections.** DuckDB lets one process write a file at a time, and only while no other process
   has it open, so every operation opens, works and closes; the app never holds the file while a user
-  imports from the command line. The one exception is :meth:`Store.reading`, a block of several reads
-  on one read-only connection (opening the file costs 20-50 ms, more than most queries), which holds
-  the file only for as long as those reads take.
+  imports from the command line. The exceptions hold one read-only connection for a group of reads
+  (opening the file costs 15-50 ms, more than most queries): :meth:`Store.reading`, for as long as
+  those reads take, and :func:`read_session`, for one page run of the app.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import json
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -105,24 +105,55 @@ class ImportOutcome:
         return self.offered - self.added
 
 
-#: Per thread: resolved store path -> the read-only connection of the :meth:`Store.reading` block open on it.
-#: Thread-local because a DuckDB connection must not run two queries at once, and the app shares one
-#: Store (inside a cached pack context) between the threads serving different users.
-_READERS = threading.local()
+class _ThreadConnections(threading.local):
+    """This thread's open connections, by resolved store path.
+
+    Thread-local because a DuckDB connection must not run two queries at once, and the app shares one
+    Store (inside a cached pack context) between the threads serving different users.
+    """
+
+    def __init__(self) -> None:
+        #: The read-only connection every read of the file reuses: a :meth:`Store.reading` block's, or
+        #: the :func:`read_session`'s.
+        self.readers: dict[str, duckdb.DuckDBPyConnection] = {}
+        #: How many :meth:`Store.reading` blocks are open on the file: a write inside one is refused.
+        self.pinned: dict[str, int] = {}
+        #: The write connection open on the file: a read inside a write (a query made while an import's
+        #: transaction is open) uses it, since a second connection would wait for the first.
+        self.writers: dict[str, duckdb.DuckDBPyConnection] = {}
+        #: While a :func:`read_session` is open: the closing of each connection it opened, by path.
+        self.session: dict[str, ExitStack] | None = None
 
 
-def _open_readers() -> dict[str, duckdb.DuckDBPyConnection]:
-    if not hasattr(_READERS, "by_path"):
-        _READERS.by_path = {}
-    return _READERS.by_path
+_THREAD = _ThreadConnections()
 
 
-def _open_writers() -> dict[str, duckdb.DuckDBPyConnection]:
-    """Per thread: resolved store path -> the write connection open on it. A read inside a write (a query
-    made while an import's transaction is open) uses it: a second connection would wait for the first."""
-    if not hasattr(_READERS, "writers"):
-        _READERS.writers = {}
-    return _READERS.writers
+@contextmanager
+def read_session() -> Iterator[None]:
+    """Every read inside the block, of any store file, shares one read-only connection per file, opened
+    at the first read and closed when the block ends: the app runs each page inside one.
+
+    Why: a page's first run made about twenty small reads (the store's version, boundaries, coverage,
+    counts, the study grid), each opening the file at 15-25 ms - half a second of the Map's first paint.
+    Opening lazily means a run whose reads all come from the app's cache opens nothing.
+
+    A write inside the block (an import from the Data page, saving a designation, the store's one-off
+    upgrade) closes the session's connection on that file first, since DuckDB cannot write a file this
+    process holds read-only; the next read opens it again and sees the write. The cost: while the block
+    is open, another process cannot write the file - an import from the command line waits (it is told
+    so, and gives up after ``write_wait_seconds``) until the page run ends, a second or so.
+    """
+    if _THREAD.session is not None:  # nested: the outer session serves
+        yield
+        return
+    _THREAD.session = {}
+    try:
+        yield
+    finally:
+        opened, _THREAD.session = _THREAD.session, None
+        for key, closing in opened.items():
+            _THREAD.readers.pop(key, None)
+            closing.close()
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:
@@ -171,22 +202,29 @@ class Store:
         a failure people can meet - still busy after the wait, read-only, disk full, damaged file - is
         raised as its :class:`~store.errors.StoreProblem` sentence.
         """
-        shared = _open_readers().get(self._reader_key())
+        key = self._reader_key()
+        shared = _THREAD.readers.get(key)
         if shared is not None:
-            if not read_only:
+            if read_only:
+                with self._problems_said():  # a file damaged since it was opened, a full disk
+                    yield shared
+                return
+            if _THREAD.pinned.get(key):
                 raise RuntimeError(
                     f"cannot write to {self.path} inside Store.reading(): finish the reads first"
                 )
-            yield shared
-            return
-        writers = _open_writers()
-        if read_only and self._reader_key() in writers:
-            yield writers[self._reader_key()]  # a read inside this thread's write: it sees its own changes
+            self._end_session_reads(key)  # the session's connection: closed so this process may write
+        if read_only and key in _THREAD.writers:
+            yield _THREAD.writers[key]  # a read inside this thread's write: it sees its own changes
             return
         if read_only and not self.path.exists():
             raise FileNotFoundError(
                 f"no incident store at {self.path}; run `hotspots demo` or import data first"
             )
+        if read_only and _THREAD.session is not None:
+            with self._problems_said():
+                yield self._session_reads(key)
+            return
         with self._problems_said():
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with locking.connection(self.path, read_only=read_only) as con:
@@ -194,12 +232,12 @@ class Store:
                     yield con
                     return
                 con.execute(_SCHEMA)
-                outer = writers.setdefault(self._reader_key(), con)
+                outer = _THREAD.writers.setdefault(key, con)
                 try:
                     yield con
                 finally:
                     if outer is con:
-                        del writers[self._reader_key()]
+                        del _THREAD.writers[key]
 
     @contextmanager
     def _problems_said(self) -> Iterator[None]:
@@ -228,17 +266,36 @@ class Store:
         not refused while the app is open. Nested blocks share the outermost one's connection; on a store
         that does not exist yet the block changes nothing (each read reports the missing file as usual).
         """
-        readers = _open_readers()
         key = self._reader_key()
-        if key in readers or key in _open_writers() or not self.path.exists():  # inside a write: use it
+        if key in _THREAD.writers or not self.path.exists():  # inside a write: the reads use it
             yield
             return
-        with self._problems_said(), locking.connection(self.path, read_only=True) as con:
-            readers[key] = con
+        with self._problems_said(), ExitStack() as own:
+            if key not in _THREAD.readers:
+                if _THREAD.session is not None:
+                    self._session_reads(key)  # kept open for the rest of the session's reads
+                else:
+                    _THREAD.readers[key] = own.enter_context(locking.connection(self.path, read_only=True))
+                    own.callback(_THREAD.readers.pop, key)
+            _THREAD.pinned[key] = _THREAD.pinned.get(key, 0) + 1
             try:
                 yield
             finally:
-                del readers[key]
+                _THREAD.pinned[key] -= 1
+
+    def _session_reads(self, key: str) -> duckdb.DuckDBPyConnection:
+        """Open this file read-only for the rest of the thread's :func:`read_session`."""
+        assert _THREAD.session is not None
+        closing = ExitStack()
+        _THREAD.readers[key] = closing.enter_context(locking.connection(self.path, read_only=True))
+        _THREAD.session[key] = closing
+        return _THREAD.readers[key]
+
+    def _end_session_reads(self, key: str) -> None:
+        """Close the session's connection on this file before a write (the next read opens it again)."""
+        assert _THREAD.session is not None and key in _THREAD.session
+        del _THREAD.readers[key]
+        _THREAD.session.pop(key).close()
 
     @contextmanager
     def transaction(self, *, memory_limit: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -1,4 +1,4 @@
-"""Drive the real app in headless Chromium: start ``streamlit run app.py``, open it, read the map's state,
+"""Drive the real app in headless Chromium: start ``streamlit run serve.py``, open it, read the map's state,
 record what the browser fetched.
 
 Shared by the browser tests (tests/test_browser*.py, whose fixtures are in tests/conftest.py) and the
@@ -123,13 +123,16 @@ def app_server(
     *,
     env: dict[str, str] | None = None,
     args: tuple[str, ...] = (),
+    entry: str = "serve.py",
 ) -> Iterator[str]:
-    """Run ``streamlit run app.py`` on a free localhost port against ``store``; yields the base URL.
+    """Run ``streamlit run serve.py`` (as ``./dev app`` does) on a free localhost port against ``store``;
+    yields the base URL.
 
     The basemap URL points at a path on the app's own server that does not exist, so tiles fail the way
     they do offline, without the browser ever leaving this machine. The server runs in its own process
     group, killed as a whole afterwards so no Streamlit child outlives the run. ``env`` and ``args`` add
-    environment variables and ``streamlit run`` options (a mode, a secrets file).
+    environment variables and ``streamlit run`` options (a mode, a secrets file); ``entry`` is the file
+    run (``app.py`` serves the same app without the start-up imports, the benchmarks' baseline).
     """
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -139,7 +142,7 @@ def app_server(
         "HOTSPOTS_TILES": f"{url}{NO_TILES_PATH}{{z}}/{{x}}/{{y}}.png",
         **(env or {}),
     }
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+    cmd = [sys.executable, "-m", "streamlit", "run", entry, "--server.port", str(port)]
     cmd += ["--server.address", "127.0.0.1", "--server.headless", "true", *args]
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "wb") as log:

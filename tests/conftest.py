@@ -82,7 +82,7 @@ def browser(chromium: Path) -> Iterator:
 
 @pytest.fixture(scope="session")
 def app_url(chromium: Path, demo_store: Store) -> Iterator[str]:
-    """``streamlit run app.py`` on the session's demo store; only for tests that do not write to it."""
+    """``streamlit run serve.py`` on the session's demo store; only for tests that do not write to it."""
     with bs.app_server(demo_store.path, bs.OUTPUT_DIR / "streamlit-browser-test.log") as url:
         yield url
 

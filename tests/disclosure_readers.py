@@ -17,7 +17,7 @@ import pandas as pd
 
 from briefing.charts import LayerSeries
 from briefing.model import Pack, WardProfile
-from briefing.suppression import Disclosure
+from briefing.suppression import NOT_AVAILABLE, Disclosure
 from briefing.tables import action_day_cells, area_cells, headline_table, hotspot_cells
 from geo.rates import add_months
 from tests.disclosure_attack import NUMBER, Attack
@@ -149,11 +149,17 @@ def read_action_day(a: Attack, name: str, text: str) -> None:
 
 
 def read_areas(a: Attack, place: str, rows: Sequence[Sequence[str]]) -> None:
-    """Clear Hold Build rows: the last 12 months = the last 3 + the 9 before them."""
+    """Clear Hold Build rows: the last 12 months = the last 3 + the 9 before them. A count over partly
+    loaded months reads "12 (2 of 3 months)" (the figure is before the bracket); "no data" tells nothing."""
     for cells in rows:
         name = f"{place}|area|{cells[0]}"
-        a.read(f"{name}|3", cells[5])
-        a.read(f"{name}|12", cells[6])
+        recent, year = (cell.split(" (", 1)[0] for cell in cells[5:7])
+        if year == NOT_AVAILABLE:
+            continue
+        a.read(f"{name}|12", year)
+        if recent == NOT_AVAILABLE:
+            continue
+        a.read(f"{name}|3", recent)
         a.unseen(f"{name}|9")
         a.sum(f"{name}|12", [f"{name}|3", f"{name}|9"])
 

@@ -28,7 +28,6 @@ from geo.action_days import (
     automatic_window,
     distance_m,
     layer_weights,
-    load_presets,
     pick,
     street_name,
 )
@@ -171,7 +170,7 @@ def test_weights_category_rule_beats_layer_rule() -> None:
 
 
 def test_presets_are_read_from_the_data_file() -> None:
-    defaults, presets = load_presets()
+    defaults, presets = config.action_presets().picker, config.action_presets().presets
     assert list(presets) == ["police", "fire", "environment", "roads"]
     police = {w.category for w in presets["police"].weights}
     assert police == {"Violence and sexual offences", "Drugs", "Possession of weapons", "Robbery", "Burglary"}
@@ -211,7 +210,7 @@ def test_picker_rules_on_the_demo(
     demo_store: Store, preset: str, district: str | None, ward: str | None
 ) -> None:
     wards = current_wards(demo_store)
-    _, presets = load_presets()
+    presets = config.action_presets().presets
     period = Period(date(2025, 4, 1), date(2025, 9, 30))
     args = dict(
         weights=presets[preset].weights,
@@ -251,7 +250,7 @@ def test_picker_rules_on_the_demo(
 
 
 def test_unknown_district_is_refused(demo_store: Store) -> None:
-    _, presets = load_presets()
+    presets = config.action_presets().presets
     with pytest.raises(ValueError, match="no district called"):
         plan(
             demo_store,
@@ -278,7 +277,7 @@ def _action_days_cli(store: Store, args: str) -> subprocess.CompletedProcess:
 
 def test_cli_action_days_json(demo_store: Store) -> None:
     out = _action_days_cli(
-        demo_store, "--district Huddersfield --preset police --n 5 --min-distance 600 --json"
+        demo_store, "--district Huddersfield --preset police --n 5 --min-distance 600 --months 3 --json"
     )
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
@@ -287,6 +286,7 @@ def test_cli_action_days_json(demo_store: Store) -> None:
     assert len(data["locations"]) == 5
     assert [loc["rank"] for loc in data["locations"]] == [1, 2, 3, 4, 5]
     assert data["period"]["last"] == "2025-09-30" and data["period"]["months"] == 3
+    assert data["window"] == "chosen"  # --months sets the window
     first = data["locations"][0]
     assert {"lat", "lon", "street", "ward", "score", "counts", "why"} <= set(first)
     bad = _action_days_cli(demo_store, "--district Atlantis")
@@ -297,7 +297,7 @@ def test_cli_action_days_json(demo_store: Store) -> None:
 
 
 def _demo_plan(demo_store: Store, n: int = 15):
-    _, presets = load_presets()
+    presets = config.action_presets().presets
     return plan(
         demo_store,
         current_wards(demo_store),
@@ -434,7 +434,7 @@ def test_fire_preset_puts_places_with_deliberate_fires_first(
     first, last = (datetime.strptime(m, "%b %Y").date() for m in found.group(2, 3))
     fires = _fires_per_cell(demo_store, "Huddersfield", first, last)
     assert int(found.group(1).replace(",", "")) == sum(fires.values())
-    settings, _ = load_presets()
+    settings = config.action_presets().picker
     windows = sorted(o for o in at.selectbox(key="ad_window").options if o.isdigit())
     months = (last.year - first.year) * 12 + last.month - first.month + 1
     # enough fires (the data file's minimum), and a month shorter would not have held enough
@@ -452,3 +452,37 @@ def test_fire_preset_puts_places_with_deliberate_fires_first(
     assert min(listed) >= 1 and listed == table["incidents"].tolist()
     assert listed[0] == max(fires.values()) and listed == sorted(listed, reverse=True)
     assert set(table["counts"].str.replace(r": \d+$", "", regex=True)) == {"Deliberate fires"}
+
+
+def test_cli_default_window_is_the_pages_automatic_window(demo_store: Store, capsys) -> None:
+    """``hotspots action-days`` with no ``--months`` takes the window as the page's Automatic does (README):
+    the shortest of 1, 2, 3, 6, 12 or 24 months to the last month of data holding at least
+    ``enough_incidents`` counted incidents. Checked against deliberate fires counted here from the raw
+    coordinates, window by window."""
+    from tests.import_helpers import run_cli
+
+    enough = config.action_presets().picker.enough_incidents
+    last = date(2025, 9, 1)  # the demo's last month
+    held = {
+        months: sum(_fires_per_cell(demo_store, "Huddersfield", add_months(last, 1 - months), last).values())
+        for months in (1, 2, 3, 6, 12, 24)
+    }
+    expected = min((m for m, n in held.items() if n >= enough), default=24)
+    assert expected != 3  # the old fixed default would have given another window: the test can tell
+    args = ("action-days", "--store", str(demo_store.path), "--district", "Huddersfield", "--preset", "fire")
+    code, out, err = run_cli(capsys, *args, "--n", "3", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    first = add_months(last, 1 - expected)
+    assert data["window"] == "automatic" and data["period"]["months"] == expected
+    assert data["period"]["first"] == first.isoformat() and data["period"]["last"] == "2025-09-30"
+    assert data["incidents_counted"] == held[expected]
+    sentence = f"Based on {held[expected]:,} deliberate fires from {first:%b %Y} to Sep 2025."
+    assert data["basis"] == sentence
+    # in words: what the list rests on, and how the window was chosen
+    code, out, err = run_cli(capsys, *args, "--n", "3")
+    assert code == 0, err
+    assert sentence in out and "Window chosen automatically" in out
+    # --months still overrides
+    code, out, err = run_cli(capsys, *args, "--n", "3", "--months", "2", "--json")
+    assert code == 0 and json.loads(out)["period"]["months"] == 2 and json.loads(out)["window"] == "chosen"

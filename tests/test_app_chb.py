@@ -186,13 +186,10 @@ def test_map_escapes_names_in_tooltips(store: Store) -> None:
         created_by="t",
     )
     from briefing.register import designated_status
-    from geo.chb import load_settings
     from geo.coverage import Coverage
-    from store.queries import date_range
 
-    status = designated_status(
-        store, wards, load_settings(), None, made, date_range(store), Coverage.from_frame(store.coverage())
-    )
+    covered = Coverage.from_frame(store.coverage())
+    status = designated_status(store, wards, config.chb_settings(), None, made, covered)
     page = chb_map(maps.base_map(store, wards), [], [status]).get_root().render()
     assert "<script>alert(1)</script>" not in page
     # the tooltip text is HTML-escaped, then JSON-encoded into the page (& written as \u0026)
@@ -202,3 +199,23 @@ def test_map_escapes_names_in_tooltips(store: Store) -> None:
     script = (config.PROJECT_DIR / "static/js/maps.js").read_text(encoding="utf-8")
     assert "polygonDraw: polygonDraw" in script and 'map.fire("draw:created"' in script
     assert "leaflet.draw" not in page  # the drawing tool needs no plugin from a CDN
+
+
+def test_page_register_covers_the_months_loaded_as_the_register_does(
+    empty_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a store whose incidents end in October but whose data is loaded to December (quiet months of
+    fires), the page's register counts the same months as ``hotspots chb`` and the packs: the last 3 months
+    are Oct-Dec, not Aug-Oct as the first and last incident dates would make them (worked by hand in
+    :data:`tests.test_chb.GAP_LAST_3`)."""
+    from tests.test_chb import GAP_LAST_3, GAP_LAST_12, plant_gap_store
+
+    plant_gap_store(empty_store)
+    monkeypatch.setenv("HOTSPOTS_STORE", str(empty_store.path))
+    at = _start()
+    row = _register(at).set_index("Name").loc["Gap"]
+    assert (row["Last 3 months"], row["Last 12 months"]) == (GAP_LAST_3, GAP_LAST_12)
+    assert any(c.value.startswith("As at December 2025, the latest month of data") for c in at.caption)
+    # the area's monitoring runs to the last month loaded too: Clear from May, after = May-Dec
+    (phases,) = [d.value for d in at.dataframe if "After" in d.value.columns]
+    assert phases["After"].tolist() == ["May 2025 to Dec 2025 (8 months)"]

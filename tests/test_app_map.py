@@ -73,7 +73,7 @@ def test_page_runs_on_the_demo_with_labels_and_correct_default_numbers(
     assert rows["All shown"] == sum(v for k, v in rows.items() if k != "All shown")
     # the rate uses the borough's residents as the briefing packs count them (no import: the shipped file)
     people = sum(p.people for p in ward_populations(demo_store).values())
-    assert people == sum(int(r["population"]) for r in config.default_populations())
+    assert people == sum(r.population for r in config.default_populations())
     # the rate heading names the estimate, as data/population.csv states it
     shown = app.table[0].value.loc["All shown", "Rate per 1,000 residents (ONS mid-2020)"]
     rate = float(shown.replace(",", ""))

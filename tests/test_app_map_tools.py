@@ -20,10 +20,12 @@ from geo.boundaries import load_wards
 from geo.rates import Period, add_months
 from store import Store
 from store.queries import Filters, counts, date_range
-from views import access
+from views import access, maps
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 LEGEND_LABEL = re.compile(r"</span>([^<]+)</span>")
+#: A box the map's swapped layer fits: ``kirklees.fitArea(map, slot, key, [[south, west], [north, east]])``.
+FIT_AREA = re.compile(r'kirklees\.fitArea\(\s*\w+, "(\w+)",\s*"[^"]*", (\[\[[^\]]*\], \[[^\]]*\]\])\s*\)')
 
 
 @pytest.fixture
@@ -105,6 +107,40 @@ def test_search_finds_a_town_and_the_streets_of_the_data(app: AppTest, demo_stor
     assert streets == [f"Mill Lane, {ward} (street)" for ward in expected]
     app.text_input(key="map_search").input("zzzz").run()
     assert any("No ward, place or street matches" in c.value for c in app.caption)
+
+
+def fitted_boxes(at: AppTest) -> dict[str, list[float]]:
+    """The boxes the map's swapped layer moves the view to, by the page variable each is remembered in,
+    as [south, west, north, east] (read from the script the page sends the map)."""
+    (the_map,) = at.get("component_instance")
+    script = json.loads(the_map.proto.json_args)["feature_group"]
+    return {slot: [v for corner in json.loads(box) for v in corner] for slot, box in FIT_AREA.findall(script)}
+
+
+def test_clearing_the_search_puts_the_map_back_on_the_chosen_district(app: AppTest) -> None:
+    app.selectbox(key="filter_district").set_value("Rural").run()
+    # the district's box worked out here from its wards' own polygons in the boundary file
+    wards = load_wards()
+    rural = [g.bounds for g, d in zip(wards.geometries, wards.districts, strict=True) if d == "Rural"]
+    boxes = np.array(rural)
+    west, south = boxes[:, 0].min(), boxes[:, 1].min()
+    east, north = boxes[:, 2].max(), boxes[:, 3].max()
+    district = pytest.approx([south, west, north, east], abs=1e-5)
+    assert fitted_boxes(app)[maps.SEARCH_SLOT] == district
+
+    app.text_input(key="map_search").input("Holmfirth").run()
+    assert app.selectbox(key="map_search_match").options == ["Holmfirth (town)"]
+    found = fitted_boxes(app)
+    s, w, n, e = found[maps.SEARCH_SLOT]
+    town = next(p for p in config.places() if p.name == "Holmfirth")
+    assert s < town.lat < n and w < town.lon < e
+    assert (n - s) < (north - south) / 4  # zoomed in on the town, well inside the district
+    assert found["__hotspotsArea"] == district  # the area's own box stays, so it does not move the map
+
+    app.text_input(key="map_search").input("").run()
+    assert not app.exception
+    # the search's box is the district's again: the map goes back to the view it had before the search
+    assert fitted_boxes(app)[maps.SEARCH_SLOT] == district
 
 
 def test_monthly_chart_uses_the_layer_colours_and_months_with_years(app: AppTest) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 PROJECT = Path(__file__).resolve().parent.parent
-PACKAGES = ("app.py", "bench", "briefing", "cli", "config", "geo", "layers", "store", "views")
+PACKAGES = ("app.py", "serve.py", "bench", "briefing", "cli", "config", "geo", "layers", "store", "views")
 
 SQL = re.compile(
     r"\bSELECT\b[\s\S]+\bFROM\b|\bINSERT\s+INTO\b|\bDELETE\s+FROM\b|\bUPDATE\s+\w+\s+SET\b|"
@@ -136,6 +136,25 @@ def test_data_files_are_parsed_only_by_config() -> None:
     assert found == []
 
 
+def test_data_files_are_found_only_by_config() -> None:
+    """No module outside config/ builds a path into data/ - ``DATA_DIR`` or a data file's own name - so
+    no file there is read, as CSV, JSON or TOML, without config/ parsing and checking it."""
+    names = {path.name for path in (PROJECT / "data").iterdir() if path.is_file()}
+    found = []
+    for path in _modules(*PACKAGES):
+        if _relative(path).startswith("config/"):
+            continue
+        tree = _tree(path)
+        found += [f"{_relative(path)}:{line}: {text!r}" for line, text in _strings(tree) if text in names]
+        found += [
+            f"{_relative(path)}:{node.lineno}: DATA_DIR"
+            for node in ast.walk(tree)
+            if (isinstance(node, ast.Attribute) and node.attr == "DATA_DIR")
+            or (isinstance(node, ast.Name) and node.id == "DATA_DIR")
+        ]
+    assert {"chb.toml", "targets.csv"} <= names and found == []
+
+
 @pytest.mark.parametrize(
     ("what", "home", "kind", "is_use"),
     [
@@ -216,3 +235,38 @@ def test_every_importer_finds_its_layer_in_the_data_file(tmp_path: Path, monkeyp
     finally:
         monkeypatch.undo()
         config.layers.cache_clear()
+
+
+#: Cached functions in views/ not keyed on (store path, store version), and why each may not be:
+#: they decide the version itself or act once per store file, or they cache only files made from
+#: results already read (never reading the store).
+NOT_KEYED_ON_VERSION = {
+    "views/common.py:_is_synthetic": "keyed on the file's signature (two stats), read before any version",
+    "views/common.py:_version": "works out the version, keyed on the file's signature",
+    "views/common.py:_build_demo": "builds the demo file once per process",
+    "views/common.py:_upgraded": "upgrades an older store once per process",
+    "views/hotspots_page.py:_files": "the download files of a result already read",
+    "app.py:prepare_map_assets": "copies Leaflet into static/ once per process",
+}
+
+
+def _cached_functions() -> list[tuple[str, list[str]]]:
+    """(``module:function``, its parameter names) for every function under a Streamlit cache decorator."""
+    found = []
+    for path in _modules("views", "app.py"):
+        for node in ast.walk(_tree(path)):
+            if isinstance(node, ast.FunctionDef) and any(
+                ast.unparse(d).startswith(("st.cache_data", "st.cache_resource")) for d in node.decorator_list
+            ):
+                found.append((f"{_relative(path)}:{node.name}", [a.arg for a in node.args.args]))
+    return found
+
+
+def test_every_cached_read_is_keyed_on_the_store_version() -> None:
+    """One caching pattern in views/: a cached read takes the store's path and version first, so any
+    import, undo or designation (which changes the version) refreshes every page at once, and a
+    widget change that does not touch the store is served from the cache."""
+    cached = _cached_functions()
+    assert len(cached) > 20, "found too few cached functions: this check would check nothing"
+    unkeyed = {name for name, params in cached if params[:2] != ["path", "version"]}
+    assert unkeyed == set(NOT_KEYED_ON_VERSION)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from briefing.headlines import targets
-from briefing.packs import PackContext, build_pack, district_places
+import config
+from briefing.packs import PackContext, archive_name, build_pack, district_places
 from briefing.scorecard import compute_scorecard
 from briefing.tables import headline_table
 from store import Store
@@ -43,24 +44,42 @@ def _run(page) -> AppTest:
     return at
 
 
-def test_packs_page_builds_the_pack_the_cli_builds(demo_store: Store) -> None:
+@pytest.fixture
+def download_names(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The file names the pages hand their download buttons, in order (the buttons still work)."""
+    names: list[str] = []
+    button = st.download_button
+
+    def recording(*args, file_name: str | None = None, **kwargs):
+        names.append(file_name)
+        return button(*args, file_name=file_name, **kwargs)
+
+    monkeypatch.setattr(st, "download_button", recording)
+    return names
+
+
+def test_packs_page_builds_the_pack_the_cli_builds(demo_store: Store, download_names: list[str]) -> None:
     at = _run(_packs)
     assert at.selectbox(key="packs_quarter").value == "2025Q3"
     (build,) = [b for b in at.button if b.label == "Build the pack"]
     build.click().run()
     assert not at.exception, at.exception
-    shown = at.dataframe[0].value
+    # built from the demo, so named like every other synthetic download (the CLI's files too)
+    assert download_names == ["SYNTHETIC-batley-and-spen-2025Q3-partner.pdf"]
     ctx = PackContext.load(demo_store)
+    assert archive_name(ctx, ctx.default_quarter(), "partner") == "SYNTHETIC-packs-2025Q3-partner.zip"
+    shown = at.dataframe[0].value
     pack = build_pack(ctx, district_places(ctx)[0], ctx.default_quarter(), "partner", date.today())
     expected = headline_table(pack.headlines, pack.disclosure)
     assert shown.values.tolist() == expected
     assert shown.iloc[0, 0] == "Crime"
 
 
-def test_ward_profile_page_compares_the_ward(demo_store: Store) -> None:
+def test_ward_profile_page_compares_the_ward(demo_store: Store, download_names: list[str]) -> None:
     at = _run(_profile)
     at.selectbox(key="profile_ward").set_value("E05001389").run()  # Ashbrow
     assert not at.exception, at.exception
+    assert download_names[-1] == "SYNTHETIC-ward-profile-ashbrow-2025-09-public.pdf"  # public by default
     assert at.header[0].value == "Ashbrow"
     rates = at.dataframe[0].value
     assert list(rates.columns) == [
@@ -75,8 +94,8 @@ def test_ward_profile_page_compares_the_ward(demo_store: Store) -> None:
 
 def test_scorecard_page_lists_every_target(demo_store: Store) -> None:
     at = _run(_scorecard)
-    table = at.dataframe[0].value
-    assert list(table["Measure"]) == [t.measure for t in targets()]
+    table = at.table[0].value  # the figures; the data grids are what each measure is, districts, wards
+    assert list(table["Measure"]) == [t.measure for t in config.targets()]
     ctx = PackContext.load(demo_store)
     card = compute_scorecard(ctx.store, ctx.wards, ctx.populations, ctx.sources, ctx.latest_month)
     crime = card.at("Kirklees", "Total crime")[0]

@@ -121,7 +121,7 @@ def test_real_data_packs_carry_no_synthetic_label_and_say_what_is_missing(hostil
     pack, data = hostile_pack
     text = pdf_text(data)
     assert config.SYNTHETIC_LABEL not in text
-    assert not pack.synthetic
+    assert not pack.synthetic and pack.file_name == "ward-ashbrow-2025Q3-partner.pdf"  # no SYNTHETIC- either
     assert "Crime" in text and "Anti-social behaviour" not in text  # no columns or rows for absent layers
     assert not pack.areas.available  # a year of data is too short for Clear Hold Build
     assert "Not available: the store holds too few months" in text
@@ -160,13 +160,18 @@ def test_cli_writes_pdfs_and_a_zip(demo_store: Store, tmp_path: Path, capsys) ->
         ]
     )
     assert code == 0
-    pdf = tmp_path / "rural-2024Q4-public.pdf"
+    # built from the demo: every file says so in its name, as the app's downloads do
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "SYNTHETIC-packs-2024Q4-public.zip",
+        "SYNTHETIC-rural-2024Q4-public.pdf",
+    ]
+    pdf = tmp_path / "SYNTHETIC-rural-2024Q4-public.pdf"
     text = pdf_text(pdf.read_bytes())
     assert "Rural" in text and "Q4 2024 (Oct to Dec 2024)" in text and "Public" in text
-    with zipfile.ZipFile(tmp_path / "packs-2024Q4-public.zip") as archive:
-        assert archive.namelist() == ["rural-2024Q4-public.pdf"]
-        assert archive.read("rural-2024Q4-public.pdf") == pdf.read_bytes()
-    assert "packs-2024Q4-public.zip" in capsys.readouterr().out
+    with zipfile.ZipFile(tmp_path / "SYNTHETIC-packs-2024Q4-public.zip") as archive:
+        assert archive.namelist() == ["SYNTHETIC-rural-2024Q4-public.pdf"]
+        assert archive.read("SYNTHETIC-rural-2024Q4-public.pdf") == pdf.read_bytes()
+    assert "SYNTHETIC-packs-2024Q4-public.zip" in capsys.readouterr().out
 
 
 def test_cli_public_packs_name_no_candidate_area(demo_store: Store, tmp_path: Path, capsys) -> None:

@@ -30,7 +30,6 @@ from briefing.periods import Quarter
 from briefing.places import ward_place
 from briefing.suppression import Disclosure
 from briefing.tables import action_day_cells, headline_cells, hotspot_cells
-from geo import action_days
 from geo.grid import study_grid
 from geo.harm import default_weights
 from geo.rates import area_population
@@ -171,7 +170,7 @@ def test_measure_rows_count_their_categories(huddersfield, demo_store: Store) ->
 
 def test_action_days_are_the_pickers_answer(ctx: PackContext, huddersfield, demo_store: Store) -> None:
     pack = huddersfield["partner"][0]
-    defaults, presets = action_days.load_presets()
+    defaults, presets = config.action_presets().picker, config.action_presets().presets
     police = analyses.plan(
         demo_store,
         ctx.wards,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import date
 
 import pandas as pd
@@ -10,11 +11,12 @@ from matplotlib.font_manager import FontProperties
 
 import config
 from briefing.charts import seasonal_profile, wrap_to_width
-from briefing.headlines import direction, parse_target, rag, target_for_period, targets
+from briefing.headlines import direction, rag, target_for_period
 from briefing.maps import merge_pins, nice_scale_length
 from briefing.periods import Quarter, trailing_months
 from briefing.suppression import Disclosure, parse_audience
 from briefing.text import MAX_CHARS, clip, for_matplotlib
+from config.measures import target_from_row
 from geo.rates import Change
 
 # ---- quarters ------------------------------------------------------------------------------------------
@@ -51,12 +53,13 @@ def test_trailing_twelve_months() -> None:
 
 def _target(**row: str):
     base = {"measure": "Thing", "layer": "crime", "categories": "*", "target": "1200", "comparison": "below"}
-    return parse_target(base | row)
+    return target_from_row(base | row, config.DATA_DIR / "targets.csv", "row 2", config.layer_categories())
 
 
 def test_every_target_in_the_data_file_parses() -> None:
-    parsed = targets()
-    assert len(parsed) == len(config.targets()) > 0
+    parsed = config.targets()
+    with open(config.DATA_DIR / "targets.csv", newline="", encoding="utf-8") as f:
+        assert len(parsed) == len(list(csv.DictReader(f))) > 0
     ksi = next(t for t in parsed if t.layer == "ksi")
     assert ksi.counts_casualties and ksi.reduction_per_year == 10 and ksi.annual is None
     crime = next(t for t in parsed if t.measure == "Total crime")
@@ -70,6 +73,12 @@ def test_target_rows_that_cannot_be_read_say_which_measure() -> None:
         _target(comparison="roughly")
     with pytest.raises(ValueError, match="must be a number"):
         _target(target="lots")
+    with pytest.raises(ValueError, match=r"row 2 \('Thing'\): layer must be one of .*, not 'crimes'"):
+        _target(layer="crimes")
+    wrong = r"categories must be \* or categories of crime .*, not 'Burglary; Arson'"
+    with pytest.raises(ValueError, match=wrong):
+        _target(categories="Burglary; Arson")
+    assert _target(categories="Burglary; Drugs").categories == ("Burglary", "Drugs")
 
 
 def test_below_target_is_scaled_by_months_and_population_share() -> None:

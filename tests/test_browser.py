@@ -1,6 +1,6 @@
 """End to end in a real browser: the map page draws offline, from local assets only, and filters redraw it.
 
-Starts ``streamlit run app.py`` on the demo store and drives it with headless Chromium. What it proves:
+Starts ``streamlit run serve.py`` on the demo store and drives it with headless Chromium. What it proves:
 Leaflet is loaded from the app's own server (no CDN) and no request leaves this machine; hexagons and
 ward/district outlines are drawn although the basemap tiles fail; the summary panel agrees with the
 map; a district filter swaps the hexagons and outlines the district; hexagon tooltips work under the

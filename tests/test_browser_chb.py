@@ -1,6 +1,6 @@
 """End to end in a real browser: draw an area on the Clear Hold Build map and designate it.
 
-Starts ``streamlit run app.py`` on a copy of the demo store (the test writes a designation) and drives
+Starts ``streamlit run serve.py`` on a copy of the demo store (the test writes a designation) and drives
 headless Chromium with the helpers of :mod:`tests.browser_support` and the shared ``browser`` fixture
 (tests/conftest.py). What it proves: the page's own drawing tool works offline (no leaflet.draw from a
 CDN, no request leaving this machine); clicking corners and Finish sends the polygon back to Python;

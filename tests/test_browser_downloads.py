@@ -251,7 +251,7 @@ def test_ward_profile_pdf_arrives_on_the_first_click(page, app_url: str) -> None
     ward = page.locator("h2").first.inner_text().strip()
     name, data = _click_once(page, "Download the one-page PDF")
     slug = re.sub(r"[^a-z0-9]+", "-", ward.lower())
-    assert re.fullmatch(rf"ward-profile-{slug}-\d{{4}}-\d{{2}}-(partner|public)\.pdf", name), name
+    assert re.fullmatch(rf"SYNTHETIC-ward-profile-{slug}-\d{{4}}-\d{{2}}-(partner|public)\.pdf", name), name
     _, text = _pdf_text(data)
     assert ward in text and config.SYNTHETIC_LABEL in text
 
@@ -265,7 +265,7 @@ def test_pack_and_zip_arrive_on_the_first_click(page, app_url: str) -> None:
     expect(page.get_by_role("button", name="Download the PDF")).to_be_visible(timeout=bs.PAGE_TIMEOUT_MS)
     bs.wait_for_run(page)
     name, data = _click_once(page, "Download the PDF")
-    assert name.endswith(".pdf"), name
+    assert name.startswith("SYNTHETIC-") and name.endswith(".pdf"), name
     _, text = _pdf_text(data)
     assert place and place in text, (place, text[:300])
     assert config.SYNTHETIC_LABEL in text
@@ -274,7 +274,7 @@ def test_pack_and_zip_arrive_on_the_first_click(page, app_url: str) -> None:
     expect(page.get_by_role("button", name="Download the ZIP")).to_be_visible(timeout=bs.PAGE_TIMEOUT_MS)
     bs.wait_for_run(page)
     name, data = _click_once(page, "Download the ZIP")
-    assert re.fullmatch(r"packs-\d{4}Q\d-(partner|public)\.zip", name), name
+    assert re.fullmatch(r"SYNTHETIC-packs-\d{4}Q\d-(partner|public)\.zip", name), name
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         pdfs = [n for n in archive.namelist() if n.endswith(".pdf")]
         texts = [_pdf_text(archive.read(n))[1] for n in pdfs]

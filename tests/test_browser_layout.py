@@ -6,6 +6,8 @@ What it proves, in headless Chromium on the demo store:
 * nothing on a page runs past the page's right edge or out of its own box, except inside a box made to
   scroll sideways (wide tables scroll inside their container); every page is checked at both sizes;
 * at 1024 px a page's map takes at least 60% of the content width (its panel goes underneath);
+* at 1024 px the tables a person must read whole (the scorecard's Kirklees figures and what each measure
+  is) hold their content in their own box, with no sideways scrolling;
 * presentation mode (``?present=1``) gives large type, the map the whole width, and no partner-only page.
 
 Full-length screenshots are saved as test-output/layout-<page>-<width>.png for a person to look at.
@@ -32,6 +34,8 @@ class Page:
     path: str
     heading: str
     has_map: bool = False
+    #: Tables read whole at 1024 px, by test id: the first of each kind on the page may not scroll sideways.
+    whole_at_1024: tuple[str, ...] = ()
 
 
 PAGES = (
@@ -42,7 +46,7 @@ PAGES = (
     Page("method", "How this is worked out"),
     Page("packs", "Briefing packs"),
     Page("ward-profile", "Ward profile"),
-    Page("scorecard", "Partnership Plan scorecard"),
+    Page("scorecard", "Partnership Plan scorecard", whole_at_1024=("stTable", "stDataFrame")),
     Page("data", "Load data"),
 )
 
@@ -87,6 +91,17 @@ JS_OVERFLOWS = """() => {
     return out;
 }"""
 
+#: The first table of each test id given whose content is wider than its box, so that it scrolls sideways: a
+#: data grid's content is its scroller's, a plain table's is its <table> inside the element's box.
+JS_WIDER_THAN_BOX = """ids => ids.flatMap(id => {
+    const table = document.querySelector(`[data-testid="${id}"]`);
+    if (!table) return [`no ${id} on the page`];
+    const grid = table.querySelector('.dvn-scroller');
+    const [content, box] = grid ? [grid.scrollWidth, grid.clientWidth]
+                                : [table.querySelector('table').scrollWidth, table.clientWidth];
+    return content > box ? [`${id} holds ${content} px in ${box}, so it scrolls sideways`] : [];
+})"""
+
 #: The map's width as a share of the content width (null when the page has no map).
 JS_MAP_SHARE = """() => {
     const main = document.querySelector('[data-testid="stMainBlockContainer"]');
@@ -126,6 +141,10 @@ def test_every_page_opens_by_its_address_and_fits_the_screen(browser, app_url: s
             share = page.evaluate(JS_MAP_SHARE)
             if share < MAP_SHARE:
                 found.append(f"the map is {share:.0%} of the content width, under {MAP_SHARE:.0%}")
+        if width == SIZES[0][0]:
+            for test_id in spec.whole_at_1024:
+                page.locator(f'[data-testid="{test_id}"]').first.wait_for()
+            found += page.evaluate(JS_WIDER_THAN_BOX, list(spec.whole_at_1024))
         if found:
             problems[spec.path] = found
     _open(page, app_url, PAGES[0])  # the bare address is the map's too

@@ -38,6 +38,9 @@ JS_CLICK_BUSIEST_HEX = """() => {
 }"""
 JS_BOUNDS = """() => { const b = window.map.getBounds();
     return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }"""
+#: True once the map's bounds are within ``tolerance`` degrees of ``bounds`` (about 10 m for 1e-4).
+JS_BOUNDS_BACK = f"""([bounds, tolerance]) =>
+    ({JS_BOUNDS})().every((v, i) => Math.abs(v - bounds[i]) < tolerance)"""
 #: Place names on screen, with their boxes.
 JS_LABELS = """() => Array.from(document.querySelectorAll('.place-label span'))
     .filter(el => getComputedStyle(el.parentElement).display !== 'none'
@@ -88,27 +91,62 @@ def test_clicking_a_place_name_opens_the_panel_of_the_hexagon_under_it(page) -> 
     expect(page.get_by_text("Hot-spot class:")).to_be_visible()
 
 
-def test_search_for_a_village_zooms_the_map_to_it(page) -> None:
-    page, frame = page
-    place = next(p for p in config.places() if p.name == "Marsden")
+def _search(page, frame, typed: str, match: str) -> list[float]:
+    """Type ``typed`` into "Find a place" as a person would, wait for ``match`` to be offered and the map to
+    move; the map's bounds then (west, south, east, north)."""
     before = frame.evaluate(JS_BOUNDS)
     box = page.get_by_role("textbox", name="Find a place")
-    box.fill("marsd")
+    box.fill(typed)
     box.press("Enter")
-    expect(page.get_by_role("combobox", name="Matches")).to_have_value("Marsden (village)", timeout=WAIT_MS)
+    expect(page.get_by_role("combobox", name="Matches")).to_have_value(match, timeout=WAIT_MS)
     frame.wait_for_function(
         f"before => JSON.stringify(({JS_BOUNDS})()) !== JSON.stringify(before)", arg=before, timeout=WAIT_MS
     )
-    west, south, east, north = frame.evaluate(JS_BOUNDS)
+    return frame.evaluate(JS_BOUNDS)
+
+
+def _clear_search_and_expect_the_view(page, frame, view: list[float]) -> None:
+    """Empty "Find a place" and wait until the map is back on ``view`` (the bounds it had before)."""
+    box = page.get_by_role("textbox", name="Find a place")
+    box.fill("")
+    box.press("Enter")
+    expect(page.get_by_role("combobox", name="Matches")).to_have_count(0, timeout=WAIT_MS)
+    frame.wait_for_function(JS_BOUNDS_BACK, arg=[view, 1e-4], timeout=WAIT_MS)
+    bs.wait_for_run(page)
+
+
+def test_search_for_a_village_zooms_the_map_to_it_and_clearing_it_zooms_back_out(page) -> None:
+    page, frame = page
+    place = next(p for p in config.places() if p.name == "Marsden")
+    before = frame.evaluate(JS_BOUNDS)
+    west, south, east, north = _search(page, frame, "marsd", "Marsden (village)")
     assert west < place.lon < east and south < place.lat < north
     # zoomed in: the view is a few kilometres across, not the borough's 29 km
     assert east - west < 0.15 and north - south < 0.08
+    assert before[2] - before[0] > 0.3  # (the view before was the borough's)
     # zoomed in far enough for the village's own name to show
     assert "Marsden" in _names(frame)
     page.screenshot(path=str(SHOTS / "02-search-marsden.png"))
-    box.fill("")
-    box.press("Enter")
+    # a councillor clearing the box gets the whole of Kirklees back, as it was before the search
+    _clear_search_and_expect_the_view(page, frame, before)
+    assert "Marsden" not in _names(frame)
+    page.screenshot(path=str(SHOTS / "02b-search-cleared.png"))
+
+
+def test_clearing_the_search_goes_back_to_the_district_chosen(browser, app_url: str) -> None:
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+    frame = bs.open_map(page, f"{app_url}/map?district=Huddersfield")
     bs.wait_for_run(page)
+    district = frame.evaluate(JS_BOUNDS)
+    place = next(p for p in config.places() if p.name == "Lockwood")
+    west, south, east, north = _search(page, frame, "Lockwood", "Lockwood (suburb)")
+    assert west < place.lon < east and south < place.lat < north
+    assert east - west < (district[2] - district[0]) / 2  # zoomed in from the district's view
+    # back to Huddersfield, the view the filters chose - not the last place found, nor all of Kirklees
+    _clear_search_and_expect_the_view(page, frame, district)
+    page.screenshot(path=str(SHOTS / "05-search-cleared-huddersfield-1024.png"))
+    context.close()
 
 
 def test_clicking_a_hexagon_opens_its_panel_with_its_count(page) -> None:

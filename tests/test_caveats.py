@@ -47,12 +47,12 @@ def test_the_scorecard_table_shows_each_caveat_in_the_row_of_its_figure(
     monkeypatch.setenv("HOTSPOTS_STORE", str(demo_store.path))
     at = AppTest.from_function(_scorecard, default_timeout=240).run()
     assert not at.exception, at.exception
-    table = at.main.dataframe[0].value
+    table = at.main.table[0].value
     assert dict(zip(table["Measure"], table["Caveat"], strict=True)) == written_caveats()
     violence = table[table["Measure"] == VIOLENCE].iloc[0]
     assert violence["Latest 12 months"].replace(",", "").isdigit()  # the figure the caveat qualifies
     # the table is on the page itself, not folded away
-    assert all(len(expander.get("arrow_data_frame")) == 0 for expander in at.expander)
+    assert not [t for expander in at.expander for t in (*expander.get("table"), *expander.get("dataframe"))]
 
 
 def _words(data: bytes) -> list[tuple[str, float, float]]:

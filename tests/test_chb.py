@@ -8,7 +8,6 @@ import json
 import shutil
 import subprocess
 import sys
-import tomllib
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -25,23 +24,22 @@ from shapely.geometry import Point, Polygon, box, mapping
 import config
 from briefing import register as chb_register
 from briefing.register import analyse_chb, designated_status, register_table
+from config.chb import ChbSettings, Signals
 from geo import chb
 from geo.boundaries import load_wards
 from geo.chb import (
     Candidate,
     ChbAnalysis,
-    Signals,
     area_from_cells,
     area_from_wards,
     find_candidates,
     last_complete_slice,
-    load_settings,
 )
 from geo.coverage import Coverage
 from geo.trends import TREND_CLASSES
 from layers.area_files import area_from_upload
 from layers.demo import build_demo_store, load_profile
-from layers.ingest import PARSED_COLUMNS, current_wards, ingest
+from layers.ingest import PARSED_COLUMNS, coverage_frame, current_wards, ingest
 from store import Store
 from store import designations as des
 from store.queries import date_range
@@ -52,8 +50,8 @@ DEMO = config.settings()["demo"]
 
 
 @pytest.fixture(scope="module")
-def settings() -> chb.ChbSettings:
-    return load_settings()
+def settings() -> ChbSettings:
+    return config.chb_settings()
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +62,7 @@ def rising_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     return Store(path)
 
 
-def _analysis(store: Store, settings: chb.ChbSettings) -> ChbAnalysis:
+def _analysis(store: Store, settings: ChbSettings) -> ChbAnalysis:
     analysis = analyse_chb(store, current_wards(store), settings)
     assert analysis is not None
     return analysis
@@ -87,7 +85,8 @@ def test_planted_cluster_is_a_clear_candidate_while_it_rises(rising_store: Store
     assert cluster.status.hot[-1] and not cluster.status.hot[0]  # quiet at the start, hot now
     assert cluster.status.signals.recent_trend == "up"
     assert set(cluster.counts) <= set(settings.indicators["crime"])
-    assert cluster.last_3 > 0 and cluster.last_12 >= cluster.last_3
+    assert cluster.last_3.count > 0 and cluster.last_12.count >= cluster.last_3.count
+    assert cluster.last_3.missing == cluster.last_12.missing == 0  # every month of the demo is loaded
     assert len(cluster.cells) >= settings.min_cells and cluster.window_total >= settings.min_count
 
 
@@ -102,7 +101,8 @@ def test_planted_cluster_is_hold_or_build_after_it_falls(demo_store: Store, sett
     peak = pd.Period(PLANTED["peak"], freq="Q")
     assert analysis.slices[int(np.argmax(cluster.status.counts))] == peak
     assert cluster.status.since is not None and cluster.status.since >= (peak + 1).start_time.date()
-    assert cluster.last_3 < cluster.last_12 / 4  # falling: the latest quarter is below the year's average
+    # falling: the latest quarter is below the year's average
+    assert cluster.last_3.count < cluster.last_12.count / 4
 
 
 def test_candidates_are_connected_thresholded_and_stable(demo_store: Store, settings) -> None:
@@ -148,7 +148,7 @@ def test_last_complete_slice_leaves_out_a_quarter_in_progress() -> None:
     assert str(last_complete_slice(date(2025, 8, 1), "month")) == "2025-08"
 
 
-def test_phase_rules_come_from_the_file_in_order(settings) -> None:
+def test_phase_rules_come_from_the_file_in_order(settings, tmp_path: Path) -> None:
     assert settings.phase_names == ("Clear", "Hold", "Build")
 
     def phase(trend: str, latest: bool, recently: bool, recent_trend: str) -> str:
@@ -162,13 +162,15 @@ def test_phase_rules_come_from_the_file_in_order(settings) -> None:
     assert phase("No pattern detected", False, False, "none") == "Build"
     assert phase("Historical hot spot", False, False, "down") == "Build"
     original = config.CHB_FILE.read_text()
+    edited = tmp_path / "chb.toml"
     for old, new, message in [
-        ('"New hot spot"', '"Brand new hot spot"', "Brand new hot spot"),
-        ('recent_trend = ["down"]', 'recent_trend = ["sideways"]', "sideways"),
-        ('since = "after_peak"', 'since = "yesterday"', "yesterday"),
+        ('"New hot spot"', '"Brand new hot spot"', r"\[\[phases\]\] rule 1 trend_classes .*Brand new hot"),
+        ('recent_trend = ["down"]', 'recent_trend = ["sideways"]', r"rule 3 recent_trend must be .*sideways"),
+        ('since = "after_peak"', 'since = "yesterday"', r"rule 2 since must be one of .*, not 'yesterday'"),
     ]:
+        edited.write_text(original.replace(old, new, 1))
         with pytest.raises(ValueError, match=message):
-            load_settings(tomllib.loads(original.replace(old, new)))
+            config.chb.read(edited, config.layer_categories())
 
 
 def test_since_is_read_the_way_the_rule_says() -> None:
@@ -336,9 +338,7 @@ def test_register_with_a_designated_area_on_the_demo(demo_store: Store, settings
         phase_starts={"Clear": date(2024, 4, 1), "Hold": date(2024, 10, 1), "Build": date(2025, 4, 1)},
         created_by="test",
     )
-    status = designated_status(
-        store, wards, settings, analysis, area, date_range(store), Coverage.from_frame(store.coverage())
-    )
+    status = designated_status(store, wards, settings, analysis, area, Coverage.from_frame(store.coverage()))
     assert status.phase == "Build" and status.since == date(2025, 4, 1)
     assert status.ward_names[0] == "Ashbrow"
     assert status.status.phase == planted.phase  # same cells, same data: the same reading
@@ -346,7 +346,7 @@ def test_register_with_a_designated_area_on_the_demo(demo_store: Store, settings
     build = status.monitoring.comparisons[-1]
     assert build.area.direction == "fall"  # the cluster is gone by the Build phase
     assert status.reading == build.reading
-    assert status.last_12 >= status.last_3
+    assert status.last_12.count >= status.last_3.count and status.last_12.missing == 0
     table = register_table(candidates, [status])
     assert list(table.columns) == list(chb_register.REGISTER_COLUMNS)
     assert table.iloc[0][["kind", "name", "phase"]].tolist() == ["designated", "Ashbrow CHB", "Build"]
@@ -427,3 +427,95 @@ def test_too_little_data_gives_no_analysis_but_designations_still_monitor(
     (comparison,) = status.monitoring.comparisons
     assert (comparison.area.before, comparison.area.after) == (4, 5)  # Jan-Apr before, May-Sep after
     assert register.table()["kind"].tolist() == ["designated"]
+
+
+# ---- months nobody loaded -------------------------------------------------------------------------------
+
+
+def plant_gap_store(store: Store) -> None:
+    """A real store whose months with data differ from its incident dates, with a gap in the indicators.
+
+    Crime: ``m`` drug offences in month ``m`` of 2025 inside :data:`SQUARE` (1 in Jan ... 9 in Sep), except
+    August, which no import covers; the crime import also vouches for October, a month with no drug
+    offence. Fires: one in October, in an import covering October to December (two quiet months). So the
+    incidents run from January to October, the months loaded from January to December 2025, and the
+    indicator crimes have no data for August, November and December. A designated area "Gap" is the square.
+    """
+    wards = load_wards()
+    months = [m for m in range(1, 10) if m != 8]
+    crime = [("crime", "Drugs", date(2025, m, 1), 53.6745, -1.7790) for m in months for _ in range(m)]
+    fire = [("deliberate_fire", "Secondary fire", date(2025, 10, 1), 53.6745, -1.7790)]
+    covered = {
+        "crime": [f"2025-{m:02d}" for m in [*months, 10]],
+        "deliberate_fire": ["2025-10", "2025-11", "2025-12"],
+    }
+    for name, rows in (("crime", crime), ("deliberate_fire", fire)):
+        frame = pd.DataFrame(rows, columns=["layer", "category", "date", "lat", "lon"])
+        frame["date"] = pd.to_datetime(frame["date"])
+        frame["source_id"] = [f"{name}{i}" for i in range(len(frame))]
+        frame["date_precision"] = "month"
+        frame[["street", "severity", "casualties", "attributes"]] = None
+        ingest(
+            store,
+            frame[list(PARSED_COLUMNS)],
+            wards,
+            source="t",
+            file_name=f"{name}.csv",
+            rows_read=len(frame),
+            coverage=coverage_frame([name], covered[name]),
+        )
+    des.create(
+        store,
+        name="Gap",
+        geometry=SQUARE,
+        method="drawn",
+        phase_starts={"Clear": date(2025, 5, 1)},
+        created_by="t",
+    )
+
+
+#: The gap store's register, worked by hand. As at December 2025 (the latest month loaded, whatever the
+#: incident dates say). Last 3 months, Oct-Dec: crime is loaded for October only, which had no drug offence
+#: in the square: 0 over 1 of the 3 months. Last 12 months, Jan-Dec 2025: crime is loaded for 9 of them
+#: (not August, November, December): 1+2+...+9 - 8 = 37. Read as zero, the missing months would have
+#: given a plain "0" and "37", a quiet quarter and a full year that were never loaded.
+GAP_LAST_3, GAP_LAST_12 = "0 (1 of 3 months)", "37 (9 of 12 months)"
+
+
+def test_recent_counts_cover_the_loaded_months_only_and_say_so(empty_store: Store, settings) -> None:
+    from briefing.areas import area_rows
+    from briefing.model import Section
+    from briefing.public import protect_areas
+    from briefing.register import register_text
+    from briefing.suppression import Disclosure
+    from briefing.tables import area_cells
+
+    plant_gap_store(empty_store)
+    assert date_range(empty_store) == (date(2025, 1, 1), date(2025, 10, 1))  # the incidents end in October
+    register = chb_register.build_register(empty_store, load_wards(), settings)
+    assert register.as_at == date(2025, 12, 1)
+    (status,) = register.designated
+    assert (status.last_3.count, status.last_3.months, status.last_3.loaded) == (0, 3, 1)
+    assert (status.last_12.count, status.last_12.months, status.last_12.loaded) == (37, 12, 9)
+    (row,) = register_text(register.table()).to_dict("records")
+    assert (row["last_3_months"], row["last_12_months"]) == (GAP_LAST_3, GAP_LAST_12)
+    # the packs' rows print the same, for partners and (after suppression) for the public
+    (area,) = area_rows(register, [status.designation.id])
+    assert area_cells(area, Disclosure("partner"))[5:7] == [GAP_LAST_3, GAP_LAST_12]
+    (public,) = protect_areas(Section(rows=(area,)), 5).rows
+    assert area_cells(public, Disclosure("public"))[5:7] == [GAP_LAST_3, GAP_LAST_12]
+
+
+def test_cli_chb_says_how_many_months_a_recent_count_covers(
+    empty_store: Store, capsys: pytest.CaptureFixture
+) -> None:
+    from tests.import_helpers import run_cli
+
+    plant_gap_store(empty_store)
+    code, out, err = run_cli(capsys, "chb", "--json", "--store", str(empty_store.path))
+    assert code == 0, err
+    (area,) = json.loads(out)["designated"]
+    assert area["last_3_months"] == {"count": 0, "months": 3, "months_with_data": 1}
+    assert area["last_12_months"] == {"count": 37, "months": 12, "months_with_data": 9}
+    code, out, err = run_cli(capsys, "chb", "--store", str(empty_store.path))
+    assert code == 0 and GAP_LAST_3 in out and GAP_LAST_12 in out, err

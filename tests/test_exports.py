@@ -23,7 +23,6 @@ import pytest
 
 import config
 from briefing.analyses import hotspots_from_store, plan
-from geo.action_days import load_presets
 from geo.grid import study_grid
 from geo.rates import Period
 from layers.importer import run_import
@@ -74,7 +73,7 @@ DOWNLOADS = {
 }
 #: The one module allowed to write CSV (see briefing.exports).
 CSV_WRITER = "briefing/exports.py"
-APP_CODE = ("app.py", "views", "cli", "briefing", "layers", "geo", "store", "config")
+APP_CODE = ("app.py", "serve.py", "views", "cli", "briefing", "layers", "geo", "store", "config")
 
 
 def _python_files() -> list[Path]:
@@ -173,7 +172,7 @@ PERIOD = Period(date(2024, 1, 1), date(2024, 6, 30))
 def _action_days_csv(store: Store, reports: list) -> bytes:
     from briefing.action_days import csv_bytes
 
-    _, presets = load_presets()
+    presets = config.action_presets().presets
     result = plan(
         store,
         current_wards(store),

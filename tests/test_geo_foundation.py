@@ -6,6 +6,7 @@ import h3
 import numpy as np
 import pytest
 
+from config.wards import WardDistrict
 from geo.boundaries import detect_ward_columns, load_wards, normalise_name, wards_from_geojson
 from geo.hexgrid import RESOLUTIONS, cell_columns, points_to_cells
 
@@ -56,7 +57,7 @@ def test_districts_follow_the_mapping_by_code_then_by_name() -> None:
             },
         ],
     }
-    mapping = [{"ward_code": "E05001390", "ward_name": "Batley East", "district": "Batley & Spen"}]
+    mapping = [WardDistrict("E05001390", "Batley East", "Batley & Spen")]
     wards = wards_from_geojson(data, source="t", mapping_rows=mapping)
     assert wards.district_by_code == {"E05000001": "Unmapped", "E05999999": "Batley & Spen"}
     assert normalise_name("Crosland Moor & Netherton") == normalise_name("crosland moor and netherton")

@@ -15,7 +15,7 @@ from tests.import_helpers import fixture
 
 
 def test_populations_fall_back_to_the_shipped_file_until_imported(empty_store: Store) -> None:
-    shipped = {r["ward_code"]: int(r["population"]) for r in config.default_populations()}
+    shipped = {r.ward_code: r.population for r in config.default_populations()}
     pops = ward_populations(empty_store)
     assert {code: p.people for code, p in pops.items()} == shipped
     assert {p.basis for p in pops.values()} == {"ONS mid-2020"}
@@ -30,8 +30,8 @@ def test_shipped_populations_are_the_published_ons_mid_2020_ward_estimates(empty
     assert pops["E05001410"].people == 24_262  # Newsome
     assert pops["E05008562"].people == 16_407  # Kirkburton
     rows = config.default_populations()
-    assert {r["year"] for r in rows} == {"2020"}
-    assert not any("approximat" in " ".join(r.values()).lower() for r in rows)  # no placeholder left
+    assert {r.year for r in rows} == {"2020"}
+    assert not any("approximat" in f"{r.basis} {r.source}".lower() for r in rows)  # no placeholder left
     borough = area_population(pops, pops)
     assert rate_unit(borough.basis) == "per 1,000 residents (ONS mid-2020)"
 

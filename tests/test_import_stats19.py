@@ -8,8 +8,8 @@ from collections import Counter
 
 import pytest
 
+import config
 from briefing.baselines import measure_baselines
-from briefing.headlines import targets
 from briefing.packs import PackContext
 from cli.summary import summarise
 from layers.importer import run_import
@@ -205,13 +205,13 @@ def test_both_ksi_definitions_are_counted_and_named(empty_store: Store) -> None:
     assert recorded == adjusted == 193
 
     # the KSI baseline keeps the plan's words and adds what the loaded data counts for the whole year
-    (ksi,) = [t for t in targets() if t.counts_casualties]
+    (ksi,) = [t for t in config.targets() if t.counts_casualties]
     assert PackContext.load(empty_store).baselines[ksi.measure] == (
         f"{ksi.baseline}; counted from the loaded data: {recorded} in 2024 by police-recorded severity, "
         f"unadjusted (STATS19); DfT adjusted estimate {adjusted:.1f}"
     )
     assert all(
-        PackContext.load(empty_store).baselines[t.measure] == t.baseline for t in targets() if t != ksi
+        PackContext.load(empty_store).baselines[t.measure] == t.baseline for t in config.targets() if t != ksi
     )
 
 
@@ -225,6 +225,6 @@ def test_no_figure_is_counted_for_a_part_year_or_from_synthetic_data(
         "stats19",
         [Upload("h1.csv", (header + "".join(first_half)).encode()), _upload(CASUALTIES)],
     )
-    (ksi,) = [t for t in targets() if t.counts_casualties]
+    (ksi,) = [t for t in config.targets() if t.counts_casualties]
     assert measure_baselines(empty_store)[ksi.measure] == ksi.baseline
     assert measure_baselines(demo_store)[ksi.measure] == ksi.baseline  # the demo's casualties are invented

@@ -28,7 +28,8 @@ from briefing.suppression import Disclosure
 from briefing.tables import headline_cells, not_measured_notes
 from cli.hotspots import build_filters
 from cli.summary import summarise
-from geo.action_days import Weight, apply_weights, describe_weights, load_presets
+from config.action_days import Weight
+from geo.action_days import apply_weights, describe_weights
 from geo.measurable import combinable, loaded_categories, not_measured
 from geo.rates import Period
 from layers.importer import run_import
@@ -167,7 +168,7 @@ def test_police_only_pack_headlines_read_not_measured(police_only: Store) -> Non
 
 
 def test_police_only_presets_say_which_part_found_no_source(police_only: Store) -> None:
-    _, presets = load_presets()
+    presets = config.action_presets().presets
     wards = PackContext.load(police_only).wards
     found = {}
     for pid in ("fire", "environment", "police"):
@@ -216,10 +217,11 @@ def _page(store: Store, monkeypatch: pytest.MonkeyPatch, module: str) -> AppTest
 
 def test_pages_say_not_measured(police_only: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     at = _page(police_only, monkeypatch, "scorecard_page")
-    table = at.dataframe[0].value.set_index("Measure")
+    table = at.table[0].value.set_index("Measure")
     assert table.loc[NUISANCE, "Latest 12 months"] == f"not measured: needs {COUNCIL_NEEDS}"
     assert (table.loc[NUISANCE, "RAG"], table.loc[NUISANCE, "Trend"]) == ("", "")
-    assert table.loc[NUISANCE, "Counted from"] == "ASB (council records)"
+    about = at.dataframe[0].value.set_index("Measure")  # what each measure is, under the figures
+    assert about.loc[NUISANCE, "Counted from"] == "ASB (council records)"
 
     at = _page(police_only, monkeypatch, "action_days_page")
     at.radio(key="ad_preset").set_value("environment").run()

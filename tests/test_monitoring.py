@@ -16,7 +16,7 @@ import pytest
 from shapely.geometry import box
 
 from geo.boundaries import Wards
-from geo.coverage import Coverage
+from geo.coverage import Coverage, WindowCount
 from geo.monitoring import (
     DIFFUSION,
     DISPLACEMENT,
@@ -277,7 +277,9 @@ def test_monitor_counts_zones_and_reads_displacement(empty_store: Store) -> None
     assert c.area.direction == "fall" and c.buffer.direction == "rise"
     assert c.displacement.wdq == pytest.approx(-8 / 3, rel=1e-12)
     assert c.reading == DISPLACEMENT and result.latest is c
-    assert result.recent(3) == 1 and result.recent(12) == 12 + 3  # Jul-Dec 2023 at 2/month, then 3
+    # Apr-Jun 2024 hold 0+1+0; Jul-Dec 2023 at 2 a month, then 1+0+1+0+1+0: every month loaded
+    assert result.recent(3) == WindowCount(1, 3, 3) and result.recent(12) == WindowCount(12 + 3, 12, 12)
+    assert (result.recent(3).text(), result.recent(12).text()) == ("1", "15")
     layers = result.layer_series("area")
     assert layers["asb"].sum() == 18 and layers["crime"].sum() == 24 + 3 + 18 * 4
 
@@ -289,3 +291,25 @@ def test_a_month_without_data_is_not_read_as_a_month_without_crime(empty_store: 
     (c,) = result.comparisons
     assert c.displacement is None and c.area is None and result.latest is None
     assert c.note.startswith("Not comparable: 1 of the 12 months before this start have no data loaded")
+
+
+def test_recent_counts_leave_out_a_month_without_data_and_say_so(empty_store: Store) -> None:
+    """Drop May 2024 (1 drug offence in the area) from the worked example. The last 3 months (Apr-Jun) then
+    hold 0 + 0 over the 2 loaded months, and the last 12 (Jul 2023 - Jun 2024) 2 x 6 + 1 + 0 + 0 + 1 + 0 =
+    14 over 11. Read as zero, May would have made them a plain "0" and "14" over 3 and 12 months."""
+    result = _monitor_worked(empty_store, *_worked_store(empty_store, skip="2024-05"))
+    assert result.recent(3) == WindowCount(0, 3, 2) and result.recent(3).text() == "0 (2 of 3 months)"
+    assert result.recent(12) == WindowCount(14, 12, 11) and result.recent(12).text() == "14 (11 of 12 months)"
+    assert result.recent(3, zone="buffer") == WindowCount(6 + 6, 3, 2)  # Apr and Jun at 6 a month
+
+
+def test_a_window_with_no_month_loaded_has_no_count() -> None:
+    """Crime loaded Jan-Mar 2025, fires Apr-Jun: the crime count over the last 3 months (Apr-Jun, to the
+    latest month of any data) has no figure at all, and over 6 months covers Jan-Mar only."""
+    rows = [("crime", f"2025-0{m}-01") for m in (1, 2, 3)]
+    rows += [("deliberate_fire", f"2025-0{m}-01") for m in (4, 5, 6)]
+    coverage = Coverage.from_frame(pd.DataFrame(rows, columns=["layer", "month"]))
+    monthly = {date(2025, m, 1): 10 * m for m in (1, 2, 3)} | {date(2025, 4, 1): 99}  # April is not loaded
+    nothing = coverage.latest_count(monthly, 3, ["crime"])
+    assert nothing == WindowCount(None, 3, 0) and nothing.text() == "no data"
+    assert coverage.latest_count(monthly, 6, ["crime"]).text() == "60 (3 of 6 months)"

@@ -30,29 +30,24 @@ from streamlit.delta_generator import DeltaGenerator
 
 import config
 from briefing.action_days import MAX_LOCATIONS, csv_bytes, location_maps, pdf_bytes
-from briefing.analyses import plan
+from briefing.analyses import automatic_months, plan
+from config.action_days import PickerDefaults, Weight
 from geo.action_days import (
     ActionPlan,
-    PickerDefaults,
-    Weight,
-    automatic_window,
-    checked_weights,
-    counted_by_month,
     layer_weights,
-    load_presets,
     weights_table,
+    window_choices,
+    window_period,
 )
 from geo.boundaries import Wards
-from geo.rates import Period, add_months, months_between
+from geo.rates import months_between
 from store import Store
-from store.queries import Filters, categories, monthly
 from views import common, maps
 from views.common import plain
 
 MAP_HEIGHT = 520
 CUSTOM = "custom"
-WINDOWS = (1, 2, 3, 6, 12, 24)
-#: The window choice meaning "the shortest window holding enough incidents" (:func:`automatic_window`).
+#: The window choice meaning "the shortest window holding enough incidents" (:func:`automatic_months`).
 AUTOMATIC = 0
 #: The locations table on screen: headings for :meth:`ActionPlan.table`'s columns (the CSV keeps the
 #: machine-friendly names, and the H3 cell id, which means nothing to a partner, stays off the screen).
@@ -116,21 +111,21 @@ def _plan(path: str, version: str, _wards: Wards, **request: Any) -> ActionPlan:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _monthly(
+def _automatic(
     path: str,
     version: str,
     weights: tuple[Weight, ...],
-    period: Period,
+    defaults: PickerDefaults,
+    last: date,
+    first: date,
     district: str | None,
     ward: str | None,
-) -> dict[date, int]:
-    """Incidents that count for ``weights`` per month of ``period`` in the area, as the plan counts them
-    (:func:`geo.action_days.counted_by_month`), kept per store version and request."""
-    store = Store(path)
-    kept = checked_weights(weights, categories(store)).weights
-    layers = tuple(sorted({w.layer for w in kept}))
-    filters = Filters(layers=layers, start=period.start, end=period.end, district=district, ward=ward)
-    return counted_by_month(monthly(store, filters, by=("layer", "category")), kept)
+) -> int:
+    """The Automatic window's months (:func:`briefing.analyses.automatic_months`, as ``hotspots
+    action-days`` chooses it), kept per store version and request."""
+    return automatic_months(
+        Store(path), weights, defaults, last=last, first=first, district=district, ward=ward
+    )
 
 
 @st.cache_data(show_spinner="Writing the CSV and the printable list...", max_entries=16)
@@ -190,7 +185,7 @@ def _weights(presets: dict, preset: str) -> tuple[tuple[Weight, ...], str]:
 
 
 def _controls(store: Store, wards: Wards, defaults: PickerDefaults, span: tuple[date, date]) -> dict:
-    _, presets = load_presets()
+    presets = config.action_presets().presets
     c1, c2, c3, c4 = st.columns(4)
     c5, c6, c7 = st.columns([2, 1, 1])
     districts: list[str | None] = [None, *wards.district_names]
@@ -229,17 +224,9 @@ def _controls(store: Store, wards: Wards, defaults: PickerDefaults, span: tuple[
         "At least (m) apart", 0, 5000, int(defaults.min_distance_m), step=50, key="ad_distance"
     )
     weights, name = _weights(presets, preset)
-    windows = tuple(sorted({*WINDOWS, defaults.window_months}))
-    longest = Period.of_months(max(add_months(last, -(max(windows) - 1)), months[0]), last)
-    auto = (
-        automatic_window(
-            _monthly(str(store.path), common.store_version(store), weights, longest, district, ward),
-            last,
-            windows,
-            defaults.enough_incidents,
-        )
-        if weights
-        else defaults.window_months
+    windows = window_choices(defaults)
+    auto = _automatic(
+        str(store.path), common.store_version(store), weights, defaults, last, months[0], district, ward
     )
     window = c4.selectbox(
         "Window (months)",
@@ -257,11 +244,10 @@ def _controls(store: Store, wards: Wards, defaults: PickerDefaults, span: tuple[
         st.caption(plain(presets[preset].description))
     if weights:  # what the ranking counts, in words: a static table, so the reasons wrap on a projector
         st.table(weights_table(weights).set_index("What counts"))
-    first = add_months(last, -((auto if window == AUTOMATIC else window) - 1))
     return {
         "weights": weights,
         "weights_name": name,
-        "period": Period.of_months(max(first, months[0]), last),
+        "period": window_period(last, auto if window == AUTOMATIC else window, months[0]),
         "n": int(n),
         "min_distance_m": float(min_distance),
         "district": district,
@@ -283,7 +269,7 @@ def render() -> None:
         return
     covered = common.coverage(store)
     span = (covered.earliest(), covered.latest())  # the months with data
-    defaults, _ = load_presets()
+    defaults = config.action_presets().picker
     args = _controls(store, wards, defaults, span)
     if not args["weights"]:
         st.info("Give at least one layer a weight above 0.")

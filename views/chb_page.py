@@ -29,7 +29,14 @@ from folium.template import Template
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from briefing.register import DesignatedStatus, analyse_chb, designated_status, register_table
+import config
+from briefing.register import (
+    DesignatedStatus,
+    analyse_chb,
+    designated_status,
+    register_table,
+    register_text,
+)
 from geo.boundaries import Wards
 from geo.chb import (
     Candidate,
@@ -38,10 +45,10 @@ from geo.chb import (
     area_from_cells,
     area_from_wards,
     find_candidates,
-    load_settings,
     phases_in,
     wards_overlapping,
 )
+from geo.coverage import WindowCount
 from geo.mapdata import simplified
 from geo.monitoring import WDQ_MEANING, PhaseComparison, area_km2
 from geo.trends import MIN_SLICES
@@ -134,9 +141,9 @@ def _status(
     _analysis: ChbAnalysis | None,
 ) -> DesignatedStatus:
     store = Store(path)
-    return designated_status(
-        store, _wards, _settings, _analysis, _designation, common.data_span(store), common.coverage(store)
-    )
+    # over the months with data, as the register of the command line and the packs (never the first and
+    # last incident dates): every output names the same months
+    return designated_status(store, _wards, _settings, _analysis, _designation, common.coverage(store))
 
 
 def _stamp(d: des.Designation) -> str:
@@ -146,7 +153,9 @@ def _stamp(d: des.Designation) -> str:
 # ---- the map ---------------------------------------------------------------------------------------------
 
 
-def _area_feature(geom: BaseGeometry, kind: str, name: str, phase: str, trend: str, last_12: int) -> dict:
+def _area_feature(
+    geom: BaseGeometry, kind: str, name: str, phase: str, trend: str, last_12: WindowCount
+) -> dict:
     """One candidate or designated area: escaped tooltip fields and its own style."""
     if kind == "designated":
         style = DESIGNATED_STYLE
@@ -161,7 +170,7 @@ def _area_feature(geom: BaseGeometry, kind: str, name: str, phase: str, trend: s
             "name": html.escape(name),
             "phase": html.escape(phase),
             "trend": html.escape(trend) or "–",
-            "last_12": last_12,
+            "last_12": last_12.text(),
             "style": style,
         },
         "geometry": simplified(geom),
@@ -485,7 +494,7 @@ INTRO = (
 
 
 def _register_view(table: pd.DataFrame) -> pd.DataFrame:
-    view = table.drop(columns=["id"]).rename(
+    view = register_text(table).drop(columns=["id"]).rename(
         columns={
             "kind": "Kind",
             "name": "Name",
@@ -545,7 +554,7 @@ control, the buffer's change is within chance (Fisher's exact test), or the quot
 def render() -> None:
     store = common.current_store()
     wards = common.wards(store)
-    settings = load_settings()
+    settings = config.chb_settings()
     version = common.store_version(store)
     st.title("Clear Hold Build")
     st.markdown(INTRO)
@@ -566,11 +575,14 @@ def render() -> None:
     ]
 
     st.subheader("Register")
-    if analysis is not None:
-        st.caption(
-            f"As at {analysis.last_month:%B %Y}; trend over {analysis.slices[0]} to {analysis.slices[-1]}. "
-            "Last 3 / 12 months count indicator crimes."
-        )
+    # the register's months are the months loaded (its coverage), as in the packs and `hotspots chb`
+    as_at = common.coverage(store).latest()
+    trend = f"; trend over {analysis.slices[0]} to {analysis.slices[-1]}" if analysis is not None else ""
+    st.caption(
+        f"As at {as_at:%B %Y}, the latest month of data{trend}. Last 3 / 12 months count indicator crimes "
+        "in the months loaded for them; a count that lacks some months says how many it covers, e.g. "
+        '"14 (11 of 12 months)".'
+    )
     table = register_table(candidates, designated)
     if table.empty:
         st.info("No candidate or designated areas.")

@@ -5,11 +5,17 @@ Why here: every page must count the same way and show the same labels, and Strea
 keyed on the store's version so that a new import shows up everywhere at once (no page keeps serving
 stale numbers) while reruns caused by widget changes hit the cache. Results that several pages use (the
 study grid, the briefing context) are cached here once, so moving between pages does not redo them.
+
+The one caching pattern in views/ (``tests/test_architecture.py`` holds it): a cached read takes the
+store's path and version as its first two arguments, and reads through ``Store(path)``. Frames and bytes
+use ``st.cache_data`` (each caller gets its own copy, free to change it); frozen results that are costly
+to copy (boundaries, the study grid, an analysis) use ``st.cache_resource``, shared as they are.
+Arguments that the key already determines are named with a leading ``_`` so Streamlit does not hash
+them. All the reads a page run makes share one connection (``store.db.read_session`` in ``app.py``).
 """
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -18,6 +24,7 @@ import streamlit as st
 
 import config
 from briefing import reads
+from briefing.exports import file_name as file_name  # every download's name, as the command line's
 from briefing.periods import Quarter, quarters_with_data
 from geo.boundaries import Wards
 from geo.coverage import Coverage
@@ -47,14 +54,6 @@ KEY_PUBLIC_LAYER = FILTER_PREFIX + "public_layer"
 ALL = ""
 #: Months shown when a user first opens the app: a year, the partnership's usual reporting span.
 DEFAULT_MONTHS = 12
-
-
-def file_name(stem: str, extension: str, *, synthetic: bool = False) -> str:
-    """A download's file name: letters, digits, dot, dash and underscore only, since stems are made from
-    place names and uploaded file names that can hold anything; ``SYNTHETIC-`` first when the file was
-    built from synthetic data, so a copy passed on without the app still says what it is."""
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("._-") or "download"
-    return f"{'SYNTHETIC-' if synthetic else ''}{safe}.{extension}"
 
 
 def layer_key(layer: str) -> str:
@@ -102,8 +101,8 @@ def current_store() -> Store:
 @st.cache_resource(show_spinner=False)
 def _build_demo(path: str) -> dict[str, int]:
     """Build the demo store once per process; cache_resource makes concurrent first visits wait, not race."""
-    demo = config.settings()["demo"]
-    return build_demo_store(path, years=demo["years"], seed=demo["seed"], end_month=demo["end_month"])
+    demo = config.demo_settings()
+    return build_demo_store(path, years=demo.years, seed=demo.seed, end_month=demo.end_month)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)

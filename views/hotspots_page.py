@@ -474,13 +474,13 @@ def render() -> None:
         st.info("Switch on at least one layer in the sidebar to see incidents.")
         return
 
-    map_settings = config.settings()["map"]
+    map_settings = config.map_settings()
     local = bool(filters.district or filters.ward)
     c1, c2, c3, c4 = st.columns(4)
     res = c1.selectbox(
         "Hexagon size (H3 resolution)",
         RESOLUTIONS,
-        index=RESOLUTIONS.index(map_settings["local_resolution" if local else "borough_resolution"]),
+        index=RESOLUTIONS.index(map_settings.local_resolution if local else map_settings.borough_resolution),
         format_func=lambda r: f"{r} (about {h3.average_hexagon_area(r, 'km^2'):.2f} km²)",
         key=f"{KEY_RES}_{'local' if local else 'borough'}",
     )

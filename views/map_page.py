@@ -315,8 +315,9 @@ ward looks quiet. "Fixed breaks" splits the hexagons at their average, then spli
 their own average, and so on, so each darker colour is the busiest part of the colour before (rounded to
 readable numbers). "Quantiles" puts about the same number of hexagons in each colour instead.
 
-**Search and click.** Type a ward, town, village or street to zoom the map to it. Click a hexagon or a
-place name to see the hexagon's counts by category, its months and whether it is a hot spot.
+**Search and click.** Type a ward, town, village or street to zoom the map to it; clear the box to zoom
+back out. Click a hexagon or a place name to see the hexagon's counts by category, its months and whether
+it is a hot spot.
 
 **Rate per 1,000 residents.** For every 1,000 people living in the area, how many incidents were
 recorded in the chosen months. It lets a small ward be compared fairly with a large one. Town centres
@@ -340,12 +341,12 @@ def render() -> None:
     if not filters.layers:
         st.info("Switch on at least one layer in the sidebar to see incidents.")
 
-    map_settings = config.settings()["map"]
+    map_settings = config.map_settings()
     local = bool(filters.district or filters.ward)
     res = map_resolution(
         local=local,
-        borough_resolution=map_settings["borough_resolution"],
-        local_resolution=map_settings["local_resolution"],
+        borough_resolution=map_settings.borough_resolution,
+        local_resolution=map_settings.local_resolution,
     )
     grid = common.study_grid(store, the_wards, res, district=filters.district, ward=filters.ward)
     version, public, shown = common.store_version(store), None, filters.layers or ()
@@ -371,8 +372,8 @@ def render() -> None:
     maps.PlaceLabels(config.places()).add_to(fmap)
     group = maps.area_group(fmap, the_wards, district=filters.district, ward=filters.ward, name="Incidents")
     add_hexes(group, hexes, shown)
-    if match is not None:
-        maps.FitArea(fmap, match.bounds, slot=maps.SEARCH_SLOT).add_to(group)
+    search_view = map_tools.search_view(match, the_wards, filters)
+    maps.FitArea(fmap, search_view, slot=maps.SEARCH_SLOT).add_to(group)
 
     with map_col:
         returned = maps.show(
@@ -393,8 +394,8 @@ def render() -> None:
                 map_tools.cell_panel(store, filters, grid, click[0], click[1], public)
     map_tools.trend_section(store, filters, common.coverage(store), is_public)
     with st.expander("How to read this map", icon=":material/help:"):
-        borough_km2 = h3.average_hexagon_area(map_settings["borough_resolution"], "km^2")
-        local_km2 = h3.average_hexagon_area(map_settings["local_resolution"], "km^2")
+        borough_km2 = h3.average_hexagon_area(map_settings.borough_resolution, "km^2")
+        local_km2 = h3.average_hexagon_area(map_settings.local_resolution, "km^2")
         st.markdown(
             EXPLANATION.format(
                 borough_km2=borough_km2, local_km2=local_km2, pitches=local_km2 / FOOTBALL_PITCH_KM2

@@ -28,7 +28,7 @@ from geo.grid import StudyGrid
 from geo.monthly import monthly_series
 from geo.public_map import ALL, PublicMap
 from geo.rates import Period
-from geo.search import Match, cell_at, find, place_in
+from geo.search import Bounds, Match, cell_at, find, place_in
 from store import Store
 from store.queries import Filters, monthly
 from store.search import streets_matching
@@ -100,7 +100,7 @@ def search(store: Store, the_wards: Wards, public_threshold: int | None) -> Matc
         key=KEY_SEARCH,
         placeholder="A ward, town, village or street, e.g. Holmfirth",
         help="Wards and the towns and villages of data/places.csv, then streets named in the loaded records "
-        "(from 3 letters). The map zooms to the match chosen.",
+        "(from 3 letters). The map zooms to the match chosen; clear the box to zoom back out.",
     )
     wanted = text.strip()
     if not wanted:
@@ -122,6 +122,20 @@ def search(store: Store, the_wards: Wards, public_threshold: int | None) -> Matc
         label_visibility="collapsed",
     )
     return matches[min(chosen or 0, len(matches) - 1)]
+
+
+def search_view(match: Match | None, the_wards: Wards, filters: Filters) -> Bounds:
+    """The box the search puts the map on: the match's, or with nothing searched or found the chosen ward's,
+    district's or borough's, so clearing the box zooms back out to the view the filters give.
+
+    Why the empty box has a box too: the map remembers the search's last box apart from the area's
+    (:data:`views.maps.SEARCH_SLOT`) and moves only when one of them changes, so a user's own panning
+    survives other changes; were an empty search to fit nothing, clearing it would change neither box and
+    the map would stay on the last place found.
+    """
+    if match is not None:
+        return match.bounds
+    return the_wards.geometry_of(district=filters.district, ward=filters.ward).bounds
 
 
 # ---- the clicked hexagon ---------------------------------------------------------------------------

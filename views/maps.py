@@ -27,7 +27,6 @@ import streamlit as st
 from folium.elements import Element, MacroElement
 from folium.template import Template
 from jinja2.utils import htmlsafe_json_dumps
-from streamlit_folium import st_folium
 
 import config
 from geo.boundaries import Wards
@@ -36,7 +35,8 @@ from store import Store
 from views import common
 
 OUTLINE_PANE = "outlines"
-#: The page variable a search result's :class:`FitArea` remembers its box in.
+#: The page variable the search's :class:`FitArea` remembers its box in: a match's, or with the box empty
+#: the area chosen, so clearing a search zooms back out.
 SEARCH_SLOT = "__hotspotsSearch"
 WARD_STYLE = {"color": "#4d4d4d", "weight": 1, "opacity": 0.7}
 DISTRICT_STYLE = {"color": "#1a1a1a", "weight": 2.5, "opacity": 0.9}
@@ -200,9 +200,7 @@ def base_map(store: Store, the_wards: Wards, *, css: str = "") -> folium.Map:
     fmap.get_root().header.add_child(folium.Element(MAP_CSS + css), name="map_css")
     url = config.tiles_url()
     if url:
-        folium.TileLayer(tiles=url, attr=config.settings()["map"]["tiles_attribution"], max_zoom=19).add_to(
-            fmap
-        )
+        folium.TileLayer(tiles=url, attr=config.map_settings().tiles_attribution, max_zoom=19).add_to(fmap)
     # Outlines get their own pane above the data, ignoring the mouse so the data's tooltips still work.
     folium.map.CustomPane(OUTLINE_PANE, z_index=450, pointer_events=False).add_to(fmap)
     outlines = _outlines(str(store.path), common.store_version(store), the_wards)
@@ -242,6 +240,8 @@ def show(
 
     Every other interaction (pan, zoom, hover, click) stays in the browser and never reruns the page.
     """
+    from streamlit_folium import st_folium
+
     return st_folium(
         fmap,
         key=key,

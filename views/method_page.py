@@ -99,7 +99,8 @@ hexagons: the busiest hexagons by count, and a kernel density ("heat map") surfa
   STATS19 file a year). A month nobody loaded for a layer shows as "no data", never as 0; a change, arrow,
   trend or RAG rating is only given when both periods compared have data for every month (otherwise "not
   comparable: N months missing"); and every period says how many of its months have data ("2 of 12 months
-  with data").
+  with data"). A Clear Hold Build area's crimes in the "last 3 / 12 months" count only the months loaded
+  and say how many those were ("14 (11 of 12 months)": 14 crimes in the 11 months with data).
 * **Every report counts.** police.uk lists each report as its own row, and several anti-social behaviour
   reports at one snapped map point can look identical: each is a separate report and each is counted.
 * police.uk moves each crime to a nearby "snap point" to protect victims, so exact streets are
@@ -225,6 +226,6 @@ def render() -> None:
         width="stretch",
     )
     st.caption(f"Layers and harm weights: data/layers.toml ({len(config.layers())} layers).")
-    threshold = int(config.settings()["suppression"]["public_min_count"])
+    threshold = config.public_min_count()
     st.markdown(PUBLIC.format(threshold=threshold, top=threshold - 1))
     st.markdown(DISPLACEMENT.format(meaning=WDQ_MEANING))

@@ -17,6 +17,7 @@ import streamlit as st
 
 from briefing.packs import (
     PackContext,
+    archive_name,
     area_places,
     batch,
     build_pack,
@@ -167,7 +168,7 @@ def render() -> None:
         st.download_button(
             "Download the ZIP",
             data,
-            file_name=f"packs-{quarter}-{audience}.zip",
+            file_name=archive_name(ctx, Quarter.parse(quarter), audience),
             mime="application/zip",
             key="packs_zip_download",
             on_click="ignore",

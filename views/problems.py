@@ -1,4 +1,5 @@
-"""What a page shows when the store or the disk fails: one clear message per failure, never a traceback.
+"""What a page shows when the store or the disk fails, or a settings file under ``data/`` has a mistake:
+one clear message per failure, never a traceback.
 
 The failures are classified once, in :mod:`store.errors` (busy, read-only, disk full, damaged); this
 module only words their headline and draws them. ``app.py`` runs every page inside :func:`shown`, so a
@@ -17,6 +18,7 @@ from contextlib import contextmanager
 import streamlit as st
 
 import config
+from config.tables import SettingsError
 from store.errors import StoreProblem, classify
 from views.common import plain
 
@@ -62,6 +64,12 @@ def shown() -> Iterator[None]:
     """Run a page: a failure people can meet ends it with its message instead of an exception."""
     try:
         yield
+    except SettingsError as exc:  # a hand-edited file under data/ with a mistake: say which and where
+        st.error(
+            f"**A settings file is wrong.** {plain(exc.brief())}. Ask whoever looks after the app's data "
+            "files to correct it; until then this page cannot be shown.",
+            icon=":material/error:",
+        )
     except Exception as exc:
         problem = problem_of(exc)
         if problem is None:

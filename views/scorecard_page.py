@@ -3,13 +3,17 @@ target, RAG, direction arrow and a 24-month sparkline - and its breakdown by dis
 
 Numbers come from :func:`briefing.scorecard.compute_scorecard` (pure rules in :mod:`briefing.headlines`);
 this page only lays them out. RAG cells are coloured *and* written out, for greyscale printing and for
-colour-blind readers. The public see :func:`briefing.scorecard.public_scorecard`: small counts, and every
-count that would give one away through the district and ward sums, are hidden with what is built on them.
+colour-blind readers. The Kirklees figures are two tables, so that both are read whole on a 1024 px
+projector with the sidebar open, with no sideways scrolling: the figures with their caveats
+(:data:`FIGURES`), then what each measure is (:data:`ABOUT`). The public see
+:func:`briefing.scorecard.public_scorecard`: small counts, and every count that would give one away
+through the district and ward sums, are hidden with what is built on them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
@@ -24,11 +28,40 @@ from store import Store
 from views import access, common, shared_view
 from views.common import plain
 
+if TYPE_CHECKING:  # pandas loads its Styler (and jinja2) only when a table is coloured
+    from pandas.io.formats.style import Styler
+
 KEY_MEASURE = "scorecard_measure"
 #: The column holding each measure's caveat (``caveat`` in ``data/targets.csv``), in the row of its figure:
 #: a figure that counts a broader category than its target must say so where it is read, not in a note.
 CAVEAT = "Caveat"
 RAG_COLOURS = {"Green": "#c6efce", "Amber": "#ffeb9c", "Red": "#ffc7ce"}
+#: The main table: each measure's figures against its target, the caveat in the figure's row. A plain
+#: table, not a data grid, because its text wraps (a grid's headers never wrap, and its rows are all one
+#: height), so every figure and caveat is read whole at any width, presentation mode's large type included.
+FIGURES = ["Measure", "Latest 12 months", "Target", "RAG", "12 months before", "Trend", CAVEAT]
+#: Under it, what each measure is: its last 24 months as a sparkline (which only the data grid draws), the
+#: Plan's own words for its target, its baseline and the data it is counted from.
+ABOUT = ["Measure", "Last 24 months", "Partnership Plan target", "Baseline", "Counted from"]
+#: Widths (px) of :data:`ABOUT`'s columns, 660 together: within the 662 px a 1024 px screen leaves a table
+#: with the sidebar open (in presentation mode too); wider screens stretch them. Long names and baselines
+#: wrap onto a second line.
+ABOUT_COLUMNS = {
+    "Measure": st.column_config.TextColumn(width=170),
+    "Last 24 months": st.column_config.LineChartColumn(
+        width=120,
+        help="Kirklees, month by month, oldest on the left. A gap is a month with no data loaded, or in "
+        "the public version a count that is not shown.",
+    ),
+    "Partnership Plan target": st.column_config.TextColumn(
+        "Plan target", width=105, help="The Partnership Plan's target, in its own words."
+    ),
+    "Baseline": st.column_config.TextColumn(width=155),
+    "Counted from": st.column_config.TextColumn(width=110),
+}
+#: Row height (px) of :data:`ABOUT`, by presentation mode: Streamlit wraps a grid cell's text only in rows
+#: taller than 4rem, which is 64 px, or 80 px in presentation mode's larger type (views/styles/present.css).
+ABOUT_ROW_HEIGHT = {False: 68, True: 88}
 
 RULES = """
 **Latest 12 months** are the 12 whole months ending with the newest month of data, compared with the 12
@@ -146,8 +179,12 @@ def breakdown_frame(scores: list[Score], basis: str, d: Disclosure = PARTNER) ->
     )
 
 
+def _rag_coloured(frame: pd.DataFrame) -> Styler:
+    return frame.style.map(_rag_style, subset=["RAG"])
+
+
 def _show(frame: pd.DataFrame, **options) -> None:
-    st.dataframe(frame.style.map(_rag_style, subset=["RAG"]), hide_index=True, width="stretch", **options)
+    st.dataframe(_rag_coloured(frame), hide_index=True, width="stretch", **options)
 
 
 def render() -> None:
@@ -163,24 +200,26 @@ def render() -> None:
     st.caption(f"Kirklees, {card.period.label}, compared with {card.previous.label}.")
     if d.public:
         st.caption(PUBLIC_NOTE.format(top=d.threshold - 1, threshold=d.threshold))
-    _show(
-        headline_frame(card, ctx.baselines, d),
-        column_config={
-            "Last 24 months": st.column_config.LineChartColumn("Last 24 months", width="medium"),
-            CAVEAT: st.column_config.TextColumn(
-                CAVEAT,
-                width="large",  # the longest caveat whole at 1440 px; narrower screens scroll the table
-                help="What to bear in mind when reading the figure. "
-                '"How the scorecard is worked out" below says more about each measure.',
-            ),
-        },
+    head = headline_frame(card, ctx.baselines, d)
+    st.table(_rag_coloured(head[FIGURES]), hide_index=True)
+    st.caption(
+        f"{CAVEAT}: what to bear in mind when reading the figure. "
+        '"How the scorecard is worked out" below says more about each measure.'
+    )
+    st.dataframe(
+        head[ABOUT],
+        hide_index=True,
+        width="stretch",
+        height="content",
+        row_height=ABOUT_ROW_HEIGHT[access.is_presenting()],
+        column_config=ABOUT_COLUMNS,
     )
     options = briefing_settings()
     with st.expander("How the scorecard is worked out", icon=":material/help:"):
         st.markdown(
             RULES.format(
-                stable=f"{float(options['direction']['stable_percent']):g}",
-                amber=f"{float(options['rag']['amber_margin_percent']):g}",
+                stable=f"{options.stable_percent:g}",
+                amber=f"{options.amber_margin_percent:g}",
             )
         )
         for s in card.at("Kirklees"):
