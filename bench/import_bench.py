@@ -34,11 +34,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo.boundaries import load_wards  # noqa: E402
 from geo.hexgrid import RESOLUTIONS  # noqa: E402
 from layers.importer import run_import  # noqa: E402
 from layers.readers import Upload  # noqa: E402
 from layers.report import ImportReport  # noqa: E402
+from layers.wards import shipped_wards  # noqa: E402
 from store import Store  # noqa: E402
 
 HEADINGS = [
@@ -110,7 +110,7 @@ def baseline(data: bytes) -> int:
     import h3
     import pandas as pd
 
-    wards = load_wards()
+    wards = shipped_wards()
     polygons = gpd.GeoDataFrame({"ward": list(wards.codes)}, geometry=list(wards.geometries), crs="EPSG:4326")
     frame = pd.read_csv(io.BytesIO(data)).dropna(subset=["Latitude", "Longitude"])
     points = gpd.GeoDataFrame(

@@ -47,9 +47,9 @@ sys.path.insert(0, str(ROOT))
 
 import config  # noqa: E402
 from bench.memory import peak_rss  # noqa: E402
-from geo.boundaries import load_wards  # noqa: E402
 from geo.hexgrid import cell_columns  # noqa: E402
 from layers.ingest import CELL_INDEXING, CELL_INDEXING_KEY  # noqa: E402
+from layers.wards import shipped_wards  # noqa: E402
 from store import Store  # noqa: E402
 from store.queries import date_range  # noqa: E402
 from store.scale import write_drawn_incidents  # noqa: E402
@@ -81,7 +81,7 @@ COMMANDS = {
 
 def point_pool(n: int, seed: int) -> pa.Table:
     """``n`` distinct map points inside the wards with their ward, district, street and H3 cells."""
-    wards = load_wards()
+    wards = shipped_wards()
     rng = np.random.default_rng(seed)
     west, south, east, north = wards.area.bounds
     lat, lon = np.empty(0), np.empty(0)

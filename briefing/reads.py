@@ -10,11 +10,12 @@ stays light (no statistics libraries), since the Map page imports it at start-up
 from __future__ import annotations
 
 import config
-from geo.boundaries import Wards, wards_in_force
+from geo.boundaries import Wards
 from geo.grid import STORED_K, StudyGrid, geography_key, grid_from_arrays
 from geo.grid import study_grid as compute_grid
 from geo.rates import Population
 from geo.rates import ward_populations as populations_for
+from layers.wards import wards_in_force
 from store import Store
 from store.boundaries import shapes_in_force
 from store.grid import area_key, read_grid

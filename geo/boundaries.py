@@ -8,7 +8,6 @@ change to the mapping changes the map.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -20,7 +19,6 @@ import shapely
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
-import config
 from config.wards import WardDistrict
 
 UNASSIGNED_DISTRICT = "Unmapped"
@@ -181,22 +179,18 @@ def district_lookup(mapping_rows: Sequence[WardDistrict]) -> tuple[dict[str, str
     return by_code, by_name
 
 
-def wards_from_geojson(
-    data: dict, *, source: str, mapping_rows: Sequence[WardDistrict] | None = None
-) -> Wards:
+def wards_from_geojson(data: dict, *, source: str, mapping_rows: Sequence[WardDistrict]) -> Wards:
     """Build :class:`Wards` from a GeoJSON FeatureCollection already in EPSG:4326.
 
-    Districts come from the mapping file: by ward code, else by ward name (new boundary vintages often
-    keep names but change codes). A ward missing from the mapping is put in ``Unmapped`` rather than
-    dropped, so no incident silently disappears.
+    Districts come from the mapping file's rows (the caller reads them: geo/ reads no file): by ward
+    code, else by ward name (new boundary vintages often keep names but change codes). A ward missing
+    from the mapping is put in ``Unmapped`` rather than dropped, so no incident silently disappears.
     """
     features = data.get("features") or []
     if not features:
         raise ValueError(f"{source}: the boundary file has no features")
     code_key, name_key = detect_ward_columns(features[0].get("properties") or {})
-    by_code, by_name = district_lookup(
-        mapping_rows if mapping_rows is not None else config.district_mapping()
-    )
+    by_code, by_name = district_lookup(mapping_rows)
     codes, names, districts, geoms = [], [], [], []
     for feat in sorted(features, key=lambda f: str(f["properties"][code_key])):
         code = str(feat["properties"][code_key]).strip()
@@ -207,16 +201,3 @@ def wards_from_geojson(
         districts.append(by_code.get(code) or by_name.get(normalise_name(name)) or UNASSIGNED_DISTRICT)
         geoms.append(geom)
     return Wards(tuple(codes), tuple(names), tuple(districts), tuple(geoms), source)
-
-
-def load_wards() -> Wards:
-    """The shipped Kirklees 2013 wards: the boundaries until an analyst loads others."""
-    return wards_from_geojson(config.default_wards_geojson(), source=config.DEFAULT_WARDS_FILE.name)
-
-
-def wards_in_force(geojson_text: str | None, source: str | None) -> Wards:
-    """The boundaries incidents are assigned to: those loaded into a store (its GeoJSON text and source,
-    as ``store.boundaries.shapes_in_force`` reads them), else the shipped wards."""
-    if geojson_text:
-        return wards_from_geojson(json.loads(geojson_text), source=source or "store")
-    return load_wards()

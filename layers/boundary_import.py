@@ -45,12 +45,13 @@ from shapely.geometry import mapping
 
 import config
 from geo import crs as geo_crs
-from geo.boundaries import UNASSIGNED_DISTRICT, Wards, detect_ward_columns, load_wards, wards_from_geojson
+from geo.boundaries import UNASSIGNED_DISTRICT, Wards, detect_ward_columns
 from layers.grids import build_grids, ensure_grids, keep_grids
 from layers.http import http_request
 from layers.ingest import OUTSIDE_CODE, locator, relocate_all
 from layers.readers import MAX_FILE_BYTES, FileProblem, Upload
 from layers.report import ImportReport
+from layers.wards import shipped_wards, wards_with_districts
 from store import Store
 from store import boundaries as store_boundaries
 
@@ -328,7 +329,7 @@ def import_boundaries(
         return report
     if progress:
         progress(0.4, "Re-assigning stored incidents to the new wards")
-    wards = wards_from_geojson(geojson, source=upload.name)
+    wards = wards_with_districts(geojson, upload.name)
     code_key = next(iter(geojson["features"][0]["properties"]))
     text = json.dumps(geojson, separators=(",", ":"))
     version = f"{code_key[:4].upper()}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
@@ -415,9 +416,9 @@ def undo_boundaries(
 
     def assign_for(boundary: store_boundaries.BoundaryVersion | None) -> store_boundaries.Assign:
         wards = (
-            load_wards()
+            shipped_wards()
             if boundary is None
-            else wards_from_geojson(json.loads(boundary.geojson), source=boundary.source)
+            else wards_with_districts(json.loads(boundary.geojson), boundary.source)
         )
         restored.append(wards)
         return locator(wards)

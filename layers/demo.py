@@ -26,10 +26,11 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 import config
-from geo.boundaries import Wards, load_wards, normalise_name
+from geo.boundaries import Wards, normalise_name
 from geo.hexgrid import points_to_cells
 from layers.grids import ensure_grids
 from layers.ingest import PARSED_COLUMNS, coverage_frame, ingest
+from layers.wards import shipped_wards
 from store import Store
 
 METRES_PER_DEGREE_LAT = 111_320.0
@@ -318,7 +319,7 @@ def _place(
 def build_demo_store(path: str | Path, *, years: int, seed: int, end_month: str) -> dict[str, int]:
     """Write a fresh demo store at ``path`` (atomically replacing any file there); counts per layer."""
     path = Path(path)
-    wards = load_wards()
+    wards = shipped_wards()
     frame = generate(wards, years=years, seed=seed, end_month=end_month)
     building = Store(path.with_name(path.name + ".building"))
     for stale in (building.path, building.wal_path):

@@ -18,9 +18,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from geo.boundaries import Wards, wards_in_force
+from geo.boundaries import Wards
 from geo.hexgrid import cell_columns
 from layers.grids import ensure_grids
+from layers.wards import wards_in_force
 from store import ImportOutcome, Store
 from store import boundaries as store_boundaries
 

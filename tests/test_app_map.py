@@ -18,11 +18,11 @@ from streamlit.testing.v1 import AppTest
 
 import config
 from briefing.reads import ward_populations
-from geo.boundaries import load_wards
 from geo.rates import Period, add_months
 from layers.importer import run_import
 from layers.ingest import PARSED_COLUMNS, current_wards, ingest
 from layers.readers import Upload
+from layers.wards import shipped_wards
 from store import Store
 from store.queries import Filters, counts, date_range
 from views import offline_assets
@@ -201,7 +201,7 @@ def test_real_data_is_not_labelled_synthetic(monkeypatch: pytest.MonkeyPatch, em
             "attributes": None,
         }
     )[list(PARSED_COLUMNS)]
-    ingest(empty_store, incidents, load_wards(), source="police.uk", file_name="real.csv", rows_read=3)
+    ingest(empty_store, incidents, shipped_wards(), source="police.uk", file_name="real.csv", rows_read=3)
     monkeypatch.setenv("HOTSPOTS_STORE", str(empty_store.path))
     at = AppTest.from_file(str(APP), default_timeout=90).run()
     assert not at.exception, [e.message for e in at.exception]

@@ -16,8 +16,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import config
-from geo.boundaries import load_wards
 from geo.rates import Period, add_months
+from layers.wards import shipped_wards
 from store import Store
 from store.queries import Filters, counts, date_range
 from views import access, maps
@@ -100,7 +100,7 @@ def test_search_finds_a_town_and_the_streets_of_the_data(app: AppTest, demo_stor
     records = demo_store.query(
         "SELECT ward_code, count(*) AS n FROM incidents WHERE lower(street) LIKE '%mill lane%' GROUP BY 1"
     )
-    by_code = load_wards().name_by_code
+    by_code = shipped_wards().name_by_code
     streets = [o for o in options if o.endswith("(street)")]
     # the busiest stretches first, one per ward, at most 12 of them
     expected = records.sort_values("n", ascending=False)["ward_code"].map(by_code).tolist()[:12]
@@ -120,7 +120,7 @@ def fitted_boxes(at: AppTest) -> dict[str, list[float]]:
 def test_clearing_the_search_puts_the_map_back_on_the_chosen_district(app: AppTest) -> None:
     app.selectbox(key="filter_district").set_value("Rural").run()
     # the district's box worked out here from its wards' own polygons in the boundary file
-    wards = load_wards()
+    wards = shipped_wards()
     rural = [g.bounds for g, d in zip(wards.geometries, wards.districts, strict=True) if d == "Rural"]
     boxes = np.array(rural)
     west, south = boxes[:, 0].min(), boxes[:, 1].min()
@@ -172,7 +172,7 @@ def test_public_search_and_chart_give_no_small_detail(
         "SELECT regexp_replace(street, '^on or near ', '', 'i') AS street, ward_code, count(*) AS n "
         "FROM incidents WHERE street IS NOT NULL GROUP BY ALL"
     )
-    by_code = load_wards().name_by_code
+    by_code = shipped_wards().name_by_code
     n = {(r.street, by_code[r.ward_code]): r.n for r in records.itertuples()}
     for option in offered:
         street, ward = option.removesuffix(" (street)").split(", ", 1)

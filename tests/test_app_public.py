@@ -120,15 +120,15 @@ def test_public_hotspots_page_has_no_small_count_and_no_partner_detail() -> None
 
 def test_public_scorecard_has_no_small_count() -> None:
     at = _run(_scorecard)
-    headline = at.table[0].value
-    about, districts, wards = (d.value for d in at.dataframe[:3])
+    headline, districts, wards = (t.value for t in at.table[:3])
+    about = at.dataframe[0].value
     counts = ["Latest 12 months", "12 months before"]
     for frame in (headline, districts, wards):
         assert not small_cells(frame, counts)
     sparks = [v for line in about["Last 24 months"] for v in line if v is not None]
     assert sparks and not [v for v in sparks if 1 <= v <= 4]
     at.selectbox(key="scorecard_measure").set_value("KSI casualties").run()
-    wards = at.dataframe[2].value
+    wards = at.table[2].value
     assert not small_cells(wards, counts)
     assert wards["Latest 12 months"].isin(["fewer than 5", "not shown"]).any()  # the demo has such wards
 

@@ -104,6 +104,81 @@ def test_geo_is_pure() -> None:
     assert found == []
 
 
+#: The config/ functions geo/ still calls, and why each may. Every other function of config/ reads a file
+#: under data/ (the ward GeoJSON, the district mapping, populations, places, targets...) or the
+#: environment: the caller reads it and hands geo/ the result, so calling geo/ never reads a file.
+GEO_CONFIG_CALLS = {
+    "layers": "data/layers.toml, the registry of layer ids: their names, order and harm weights label "
+    "every figure, weight and table geo/ returns (geo.measurable.part_label alone has some thirty "
+    "callers), so handing it in would thread one more argument through most of geo/",
+    "hotspot_settings": "[hotspots] in data/settings.toml, the evidence every Gi* run needs (permutations, "
+    "seed, fewest incidents), read in four geo/ functions that pages, packs, commands and the register "
+    "reach by several paths; passing it in is a change to all of those callers",
+}
+
+
+def _config_functions() -> set[str]:
+    """Names of the functions the ``config`` package offers (cached or not; classes and constants are
+    not reads)."""
+    import config
+
+    return {
+        name
+        for name, value in vars(config).items()
+        if callable(value)
+        and not isinstance(value, type)
+        and getattr(value, "__module__", "").split(".")[0] == "config"
+    }
+
+
+def _config_calls(tree: ast.Module, functions: set[str]) -> list[tuple[int, str]]:
+    """(line, name) of every call of one of ``functions`` as ``config.name()``, and of every import of one
+    by name (``from config import name``: its calls could not be told from local functions)."""
+    found = [
+        (node.lineno, alias.name)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "config" and node.level == 0
+        for alias in node.names
+        if alias.name in functions
+    ]
+    found += [
+        (line, name.removeprefix("config."))
+        for line, name in _calls(tree)
+        if name.startswith("config.") and name.removeprefix("config.") in functions
+    ]
+    return sorted(found)
+
+
+def test_geo_reads_no_data_file_through_config() -> None:
+    """geo/ is handed what the data files say rather than asking config/ for it; the calls left are
+    listed in :data:`GEO_CONFIG_CALLS` with why, and a listed call that has gone must leave the list."""
+    functions = _config_functions()
+    handed_in = {"default_wards_geojson", "district_mapping", "default_populations", "places", "targets"}
+    assert handed_in <= functions, "the check does not see config/'s file readers: it would check nothing"
+    calls = [
+        (f"{_relative(path)}:{line}", name)
+        for path in _modules("geo")
+        for line, name in _config_calls(_tree(path), functions)
+    ]
+    assert [f"{where} calls config.{name}" for where, name in calls if name not in GEO_CONFIG_CALLS] == []
+    assert {name for _, name in calls} == set(GEO_CONFIG_CALLS)
+
+
+def test_the_check_sees_config_reads() -> None:
+    """The check itself: a call through the package or a function imported by name is seen; a constant,
+    a settings class or another module's function of the same name is not."""
+    source = """
+import config
+from config import Place, district_mapping
+a = config.default_wards_geojson()
+b = config.BOROUGH_NAME
+c = district_mapping()
+d = other.default_wards_geojson()
+"""
+    found = _config_calls(ast.parse(source), {"default_wards_geojson", "district_mapping"})
+    assert found == [(3, "district_mapping"), (4, "default_wards_geojson")]
+
+
 def test_sql_only_in_store() -> None:
     found = [
         f"{_relative(path)}:{line}: {text.strip()[:60]!r}"
@@ -177,7 +252,9 @@ def test_one_home(what: str, home: str, kind: str, is_use) -> None:
 
 #: What pages and packs may take from the importers: running an import, building the demo, upgrading a
 #: store, reading an uploaded file - writes and uploads, never a read of stored data (those go through
-#: store/ and geo/, via briefing/reads.py), plus the STATS19 column names the road figures label.
+#: store/ and geo/, via briefing/reads.py), plus the STATS19 column names the road figures label, and
+#: the wards in force (``layers.wards``: the store's boundaries else the shipped file, with districts from
+#: the mapping file), so that imports and pages assign incidents to the very same wards.
 WRITE_ENTRY_POINTS = {
     ("layers.importer", name) for name in ("SOURCES", "detect_source", "run_import", "undo")
 } | {
@@ -187,6 +264,7 @@ WRITE_ENTRY_POINTS = {
     ("layers.demo", "build_demo_store"),
     ("layers.ingest", "upgrade_store"),
     ("layers.area_files", "area_from_upload"),
+    ("layers.wards", "wards_in_force"),
     *(("layers.stats19", name) for name in ("ADJUSTED_ATTRIBUTE", "ADJUSTED_LABEL", "RECORDED_LABEL")),
 }
 

@@ -94,11 +94,11 @@ def test_ward_profile_page_compares_the_ward(demo_store: Store, download_names: 
 
 def test_scorecard_page_lists_every_target(demo_store: Store) -> None:
     at = _run(_scorecard)
-    table = at.table[0].value  # the figures; the data grids are what each measure is, districts, wards
+    table = at.table[0].value  # the figures; then the districts and wards (a grid says what each measure is)
     assert list(table["Measure"]) == [t.measure for t in config.targets()]
     ctx = PackContext.load(demo_store)
     card = compute_scorecard(ctx.store, ctx.wards, ctx.populations, ctx.sources, ctx.latest_month)
     crime = card.at("Kirklees", "Total crime")[0]
     assert table.loc[table["Measure"] == "Total crime", "Latest 12 months"].item() == f"{crime.value:,.0f}"
-    wards = at.dataframe[2].value
+    wards = at.table[2].value
     assert len(wards) == 23

@@ -23,8 +23,8 @@ from briefing.periods import Quarter
 from briefing.places import ward_place
 from briefing.scorecard import compute_scorecard
 from briefing.ward_profile import build_ward_profile
-from geo.boundaries import load_wards
 from layers.ingest import PARSED_COLUMNS, ingest
+from layers.wards import shipped_wards
 from store import Store
 from store.queries import Filters, counts
 
@@ -50,7 +50,7 @@ def squeeze(text: str) -> str:
 def hostile_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     """A year of (non-synthetic) crimes in Ashbrow: four tight clusters, each on a street with a hostile
     name, 500 m or more apart, over a thin background."""
-    wards = load_wards()
+    wards = shipped_wards()
     rng = np.random.default_rng(7)
     months = pd.date_range("2024-10-01", "2025-09-01", freq="MS")
     centre_lat, centre_lon = 53.6772, -1.7733
@@ -135,7 +135,7 @@ def test_hostile_place_names_print_as_plain_text(hostile_pack) -> None:
 
 
 def test_map_draws_dollar_signs_and_braces_literally(hostile_store: Store) -> None:
-    wards = load_wards()
+    wards = shipped_wards()
     place = wards.geometry_of(ward="E05001389")
     png = place_map(MapContent(place, wards, ("E05001389",), title=r"$\frac{1}{0}$ {broken"), height_in=3)
     assert png.startswith(b"\x89PNG")

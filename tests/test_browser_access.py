@@ -155,7 +155,8 @@ def test_public_mode_offers_no_sign_in_and_no_partner_pages(browser, demo_store:
     with bs.app_server(demo_store.path, log, env={"HOTSPOTS_MODE": "public"}) as url:
         context, page = _open(browser, url)
         try:
-            page.get_by_text("Public version").wait_for()
+            # the Map says "Public version" in more than one place once drawn: wait for the first
+            page.get_by_text("Public version").first.wait_for()
             assert _menu(page) == PUBLIC_MENU
             assert page.get_by_role("button", name="Partner sign-in").count() == 0
             page.screenshot(path=str(bs.OUTPUT_DIR / "access-public.png"))

@@ -26,7 +26,6 @@ from briefing import register as chb_register
 from briefing.register import analyse_chb, designated_status, register_table
 from config.chb import ChbSettings, Signals
 from geo import chb
-from geo.boundaries import load_wards
 from geo.chb import (
     Candidate,
     ChbAnalysis,
@@ -40,6 +39,7 @@ from geo.trends import TREND_CLASSES
 from layers.area_files import area_from_upload
 from layers.demo import build_demo_store, load_profile
 from layers.ingest import PARSED_COLUMNS, coverage_frame, current_wards, ingest
+from layers.wards import shipped_wards
 from store import Store
 from store import designations as des
 from store.queries import date_range
@@ -399,7 +399,7 @@ def test_cli_chb_json(demo_store: Store, tmp_path: Path) -> None:
 def test_too_little_data_gives_no_analysis_but_designations_still_monitor(
     empty_store: Store, settings
 ) -> None:
-    demo_wards = load_wards()
+    demo_wards = shipped_wards()
     nothing = chb_register.build_register(empty_store, demo_wards, settings)  # no store file yet
     assert nothing.candidates == [] and nothing.as_at is None
     rows = [("crime", "Drugs", f"2025-0{m}-01", 53.6745, -1.7790) for m in range(1, 10)]
@@ -441,7 +441,7 @@ def plant_gap_store(store: Store) -> None:
     incidents run from January to October, the months loaded from January to December 2025, and the
     indicator crimes have no data for August, November and December. A designated area "Gap" is the square.
     """
-    wards = load_wards()
+    wards = shipped_wards()
     months = [m for m in range(1, 10) if m != 8]
     crime = [("crime", "Drugs", date(2025, m, 1), 53.6745, -1.7790) for m in months for _ in range(m)]
     fire = [("deliberate_fire", "Secondary fire", date(2025, 10, 1), 53.6745, -1.7790)]
@@ -492,7 +492,7 @@ def test_recent_counts_cover_the_loaded_months_only_and_say_so(empty_store: Stor
 
     plant_gap_store(empty_store)
     assert date_range(empty_store) == (date(2025, 1, 1), date(2025, 10, 1))  # the incidents end in October
-    register = chb_register.build_register(empty_store, load_wards(), settings)
+    register = chb_register.build_register(empty_store, shipped_wards(), settings)
     assert register.as_at == date(2025, 12, 1)
     (status,) = register.designated
     assert (status.last_3.count, status.last_3.months, status.last_3.loaded) == (0, 3, 1)

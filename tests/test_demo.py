@@ -12,29 +12,29 @@ import pandas as pd
 import pytest
 
 import config
-from geo.boundaries import load_wards
 from layers.demo import generate, load_profile
+from layers.wards import shipped_wards
 from store import Store
 from tests.conftest import DEMO
 
 
 @pytest.fixture(scope="module")
 def frame() -> pd.DataFrame:
-    return generate(load_wards(), years=DEMO["years"], seed=DEMO["seed"], end_month=DEMO["end_month"])
+    return generate(shipped_wards(), years=DEMO["years"], seed=DEMO["seed"], end_month=DEMO["end_month"])
 
 
 def test_same_seed_same_bytes(frame: pd.DataFrame) -> None:
-    again = generate(load_wards(), years=DEMO["years"], seed=DEMO["seed"], end_month=DEMO["end_month"])
+    again = generate(shipped_wards(), years=DEMO["years"], seed=DEMO["seed"], end_month=DEMO["end_month"])
     assert frame.to_csv(index=False).encode() == again.to_csv(index=False).encode()
 
 
 def test_other_seed_other_data(frame: pd.DataFrame) -> None:
-    other = generate(load_wards(), years=1, seed=DEMO["seed"] + 1, end_month=DEMO["end_month"])
+    other = generate(shipped_wards(), years=1, seed=DEMO["seed"] + 1, end_month=DEMO["end_month"])
     assert not frame.tail(len(other)).reset_index(drop=True)[["lat", "lon"]].equals(other[["lat", "lon"]])
 
 
 def test_every_point_lands_in_the_ward_it_was_generated_for(frame: pd.DataFrame) -> None:
-    wards = load_wards()
+    wards = shipped_wards()
     idx = wards.assign(frame["lat"].to_numpy(), frame["lon"].to_numpy())
     assert (idx >= 0).all()
     assigned = np.asarray(wards.codes, dtype=object)[idx]
@@ -118,7 +118,7 @@ def test_deliberate_fires_peak_at_bonfire_night(frame: pd.DataFrame) -> None:
 
 
 def test_town_centres_and_deprived_wards_are_busiest(frame: pd.DataFrame) -> None:
-    wards = load_wards()
+    wards = shipped_wards()
     per_head = frame.groupby("generated_ward").size()
     names = per_head.rename(index=wards.name_by_code).sort_values()
     # the ward holding Huddersfield town centre is the busiest; a rural ward is among the quietest

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.boundaries import load_wards
 from geo.evaluation import GISTAR, TOP_COUNT, capture, compare, quartic_density, to_metres, top_cells
 from geo.grid import study_grid
 from geo.hotspots import evaluate
+from layers.wards import shipped_wards
 from store import Store
 from store.queries import Filters, cell_months
 
@@ -52,7 +52,7 @@ def test_to_metres_is_british_national_grid():
 
 
 def test_compare_methods_on_a_planted_persistent_hotspot():
-    grid = study_grid(load_wards(), 8)
+    grid = study_grid(shipped_wards(), 8)
     rng = np.random.default_rng(4)
     rate = np.full(len(grid), 0.5)
     planted = grid.neighbours(1)[100].indices
@@ -69,7 +69,7 @@ def test_compare_methods_on_a_planted_persistent_hotspot():
 
 
 def test_evaluate_on_the_demo(demo_store: Store):
-    grid = study_grid(load_wards(), 9)
+    grid = study_grid(shipped_wards(), 9)
     filters = Filters(layers=("council_asb",))  # the demo's (typed) ASB
     frame, fine = cell_months(demo_store, filters, 9), cell_months(demo_store, filters, 10)
     period = pd.Period

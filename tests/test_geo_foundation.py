@@ -7,12 +7,13 @@ import numpy as np
 import pytest
 
 from config.wards import WardDistrict
-from geo.boundaries import detect_ward_columns, load_wards, normalise_name, wards_from_geojson
+from geo.boundaries import detect_ward_columns, normalise_name, wards_from_geojson
 from geo.hexgrid import RESOLUTIONS, cell_columns, points_to_cells
+from layers.wards import shipped_wards
 
 
 def test_shipped_wards_are_the_23_kirklees_wards_in_4_districts() -> None:
-    wards = load_wards()
+    wards = shipped_wards()
     assert len(wards) == 23
     assert wards.district_names == ["Batley & Spen", "Dewsbury & Mirfield", "Huddersfield", "Rural"]
     sizes = {d: len(wards.wards_in(d)) for d in wards.district_names}
@@ -22,7 +23,7 @@ def test_shipped_wards_are_the_23_kirklees_wards_in_4_districts() -> None:
 
 
 def test_representative_points_from_design_land_in_their_ward() -> None:
-    wards = load_wards()
+    wards = shipped_wards()
     design = {
         "Ashbrow": (53.6772, -1.7733),
         "Mirfield": (53.6741, -1.6894),

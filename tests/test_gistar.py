@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 from scipy import sparse, stats
 
-from geo.boundaries import load_wards
 from geo.gistar import CLASS_LABELS, class_labels, confidence_bins, gi_star, gi_star_z
 from geo.grid import study_grid
+from layers.wards import shipped_wards
 
 
 @pytest.fixture(scope="module")
 def wards():
-    return load_wards()
+    return shipped_wards()
 
 
 def _esda_z(values: np.ndarray, weights: sparse.csr_matrix, *, with_self: bool) -> np.ndarray:

@@ -18,11 +18,11 @@ from scipy import sparse, stats
 
 import config
 from geo.action_days import too_few_incidents
-from geo.boundaries import load_wards
 from geo.gistar import confidence_bins, fdr_adjust, gi_star, gi_star_z, permutation_tails
 from geo.grid import study_grid
 from geo.hotspots import analyse
 from geo.trends import emerging_hot_spots, time_slices
+from layers.wards import shipped_wards
 
 EVIDENCE = config.hotspot_settings()
 MONTH = pd.Period("2025-06", "M")
@@ -30,7 +30,7 @@ MONTH = pd.Period("2025-06", "M")
 
 @pytest.fixture(scope="module")
 def wards():
-    return load_wards()
+    return shipped_wards()
 
 
 @pytest.fixture(scope="module")

@@ -7,15 +7,15 @@ import numpy as np
 import pytest
 import shapely
 
-from geo.boundaries import load_wards
 from geo.grid import study_grid
 from geo.hexgrid import cell_polygons
+from layers.wards import shipped_wards
 from store import Store
 
 
 @pytest.fixture(scope="module")
 def wards():
-    return load_wards()
+    return shipped_wards()
 
 
 def test_every_cell_touching_the_boundary_is_in_the_grid(wards):

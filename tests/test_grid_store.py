@@ -18,13 +18,14 @@ from scipy import sparse
 from shapely.geometry import mapping
 
 from briefing.reads import study_grid as stored_grid
-from geo.boundaries import Wards, wards_from_geojson
+from geo.boundaries import Wards
 from geo.grid import STORED_K, covering_cells, geography_key, neighbour_matrix, study_grid
 from geo.hexgrid import RESOLUTIONS
 from layers.grids import AREA_RESOLUTIONS
 from layers.importer import run_import, undo
 from layers.ingest import current_wards, upgrade_store
 from layers.readers import Upload
+from layers.wards import wards_with_districts
 from store import Store
 from store import grid as store_grid
 from tests.import_helpers import fixture
@@ -167,7 +168,7 @@ def test_a_refused_boundary_file_stores_no_grid(empty_store: Store) -> None:
     moved = _renamed_wards(shipped, "E0577").replace(b"53.", b"54.")  # every ward 111 km north
     (report,) = run_import(empty_store, "wards", [Upload("moved.geojson", moved)])
     assert report.error is not None
-    wrong = wards_from_geojson(json.loads(moved), source="moved.geojson")
+    wrong = wards_with_districts(json.loads(moved), "moved.geojson")
     assert not store_grid.grids_stored(empty_store, geography_key(wrong))
 
 

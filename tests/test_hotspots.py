@@ -6,15 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.boundaries import load_wards
 from geo.grid import study_grid
 from geo.hotspots import analyse, cell_values, layer_counts, most_common_street, slice_values
 from geo.trends import time_slices
+from layers.wards import shipped_wards
 
 
 @pytest.fixture(scope="module")
 def grid():
-    return study_grid(load_wards(), 8)
+    return study_grid(shipped_wards(), 8)
 
 
 def _frame(grid) -> pd.DataFrame:

@@ -11,12 +11,13 @@ import pytest
 import shapely
 from shapely.geometry import Point
 
-from geo.boundaries import Wards, load_wards
+from geo.boundaries import Wards
+from layers.wards import shipped_wards
 
 
 @pytest.fixture(scope="module")
 def wards() -> Wards:
-    return load_wards()
+    return shipped_wards()
 
 
 def _first_ward(wards: Wards, lat: np.ndarray, lon: np.ndarray) -> list[int]:

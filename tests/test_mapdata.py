@@ -10,7 +10,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import Polygon, box, shape
 
-from geo.boundaries import Wards, load_wards
+from geo.boundaries import Wards
 from geo.classes import HEADTAIL, Classes
 from geo.grid import StudyGrid, study_grid
 from geo.hexgrid import cell_ring
@@ -24,6 +24,7 @@ from geo.mapdata import (
     palette_for,
     ward_features,
 )
+from layers.wards import shipped_wards
 
 
 def test_resolution_is_coarse_for_the_borough_and_fine_for_a_place() -> None:
@@ -99,7 +100,7 @@ def test_hex_layer_counts_per_layer_names_cells_by_the_grid_and_escapes_names() 
 
 def test_hex_layer_names_a_hexagon_after_the_ward_holding_its_centre() -> None:
     """The Map page's rule is the Hotspots page's (geo.grid): centre first, whatever the counts say."""
-    wards = load_wards()
+    wards = shipped_wards()
     grid = study_grid(wards, 9, district="Huddersfield")
     counts = pd.DataFrame({"h3_r9": grid.cells, "layer": "crime", "n": 1})
     one_class = Classes(HEADTAIL, (1,))
@@ -123,7 +124,7 @@ def test_hex_layer_of_nothing_is_empty() -> None:
 
 
 def test_outlines_are_simplified_close_to_the_real_boundaries() -> None:
-    wards = load_wards()
+    wards = shipped_wards()
     drawn = ward_features(wards)
     assert len(drawn["features"]) == len(wards) == 23
     original_vertices = sum(shapely.get_num_coordinates(g) for g in wards.geometries)
@@ -151,6 +152,6 @@ def test_outline_names_are_escaped() -> None:
 
 
 def test_drawn_coordinates_are_rounded_to_about_a_metre() -> None:
-    for feature in ward_features(load_wards())["features"]:
+    for feature in ward_features(shipped_wards())["features"]:
         coords = shapely.get_coordinates(shape(feature["geometry"]))
         assert np.array_equal(coords, np.round(coords, COORD_DECIMALS))

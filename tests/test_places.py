@@ -9,8 +9,8 @@ import pytest
 import shapely
 
 import config
-from geo.boundaries import load_wards
 from geo.search import PLACE_HALF_SIDE_M, box, cell_at, find, padded, place_in
+from layers.wards import shipped_wards
 
 STREET_COLUMNS = ["street", "ward_code", "n", "lat", "lon", "min_lat", "max_lat", "min_lon", "max_lon"]
 
@@ -18,7 +18,7 @@ STREET_COLUMNS = ["street", "ward_code", "n", "lat", "lon", "min_lat", "max_lat"
 def test_every_place_lies_inside_kirklees_and_names_are_unique() -> None:
     places = config.places()
     assert len(places) >= 30
-    wards = load_wards()
+    wards = shipped_wards()
     outside = [p.name for p in places if not wards.area.contains(shapely.Point(p.lon, p.lat))]
     assert outside == []
     assert len({p.name for p in places}) == len(places)
@@ -28,7 +28,7 @@ def test_every_place_lies_inside_kirklees_and_names_are_unique() -> None:
 def test_well_known_places_fall_in_their_own_ward() -> None:
     """A handful of towns named after their ward must land in it (a swapped latitude/longitude or a typo
     in a digit would move them kilometres)."""
-    wards = load_wards()
+    wards = shipped_wards()
     by_name = {p.name: p for p in config.places()}
     for name, ward in [
         ("Mirfield", "Mirfield"),
@@ -64,7 +64,7 @@ def test_a_bad_gazetteer_row_is_one_sentence_naming_the_file(
 
 
 def test_search_finds_wards_then_places_then_streets() -> None:
-    wards = load_wards()
+    wards = shipped_wards()
     streets = pd.DataFrame(
         [("Dalton Bank Road", "E05001396", 12, 53.66, -1.75, 53.659, 53.661, -1.752, -1.748)],
         columns=STREET_COLUMNS,
@@ -86,7 +86,7 @@ def test_search_finds_wards_then_places_then_streets() -> None:
 
 
 def test_public_search_offers_only_streets_with_enough_records_in_a_fixed_box() -> None:
-    wards = load_wards()
+    wards = shipped_wards()
     streets = pd.DataFrame(
         [
             ("Mill Lane", "E05001396", 4, 53.66, -1.75, 53.6601, 53.6602, -1.7501, -1.7502),

@@ -11,8 +11,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from geo.boundaries import load_wards
 from layers.ingest import PARSED_COLUMNS, ingest
+from layers.wards import shipped_wards
 from store import Store
 from store import db as store_db
 from store.designations import designations
@@ -40,7 +40,7 @@ def _parsed(n: int, layer: str = "crime", start: int = 0) -> pd.DataFrame:
 
 def _ingest(store: Store, frame: pd.DataFrame) -> int:
     return ingest(
-        store, frame, load_wards(), source="test", file_name="t.csv", rows_read=len(frame)
+        store, frame, shipped_wards(), source="test", file_name="t.csv", rows_read=len(frame)
     ).outcome.added
 
 
@@ -78,15 +78,15 @@ def test_failed_import_leaves_store_exactly_as_it_was(empty_store: Store) -> Non
 def test_points_outside_the_wards_are_set_aside(empty_store: Store) -> None:
     frame = _parsed(4)
     frame.loc[1, ["lat", "lon"]] = [53.80, -1.55]  # Leeds
-    result = ingest(empty_store, frame, load_wards(), source="test", file_name="t.csv", rows_read=4)
+    result = ingest(empty_store, frame, shipped_wards(), source="test", file_name="t.csv", rows_read=4)
     assert result.outcome.added == 3
     assert result.outside_rows.tolist() == [1]
     assert int(empty_store.imports()["rows_set_aside"][0]) == 1
 
 
 def test_undo_removes_exactly_one_import(empty_store: Store) -> None:
-    first = ingest(empty_store, _parsed(4), load_wards(), source="t", file_name="a", rows_read=4).outcome
-    ingest(empty_store, _parsed(3, start=10), load_wards(), source="t", file_name="b", rows_read=3)
+    first = ingest(empty_store, _parsed(4), shipped_wards(), source="t", file_name="a", rows_read=4).outcome
+    ingest(empty_store, _parsed(3, start=10), shipped_wards(), source="t", file_name="b", rows_read=3)
     assert empty_store.undo_import(first.import_id) == 4
     assert sorted(empty_store.query("SELECT source_id FROM incidents")["source_id"]) == ["x10", "x11", "x12"]
     assert empty_store.undo_import(first.import_id) == 0  # undoing twice is harmless

@@ -5,7 +5,9 @@ Numbers come from :func:`briefing.scorecard.compute_scorecard` (pure rules in :m
 this page only lays them out. RAG cells are coloured *and* written out, for greyscale printing and for
 colour-blind readers. The Kirklees figures are two tables, so that both are read whole on a 1024 px
 projector with the sidebar open, with no sideways scrolling: the figures with their caveats
-(:data:`FIGURES`), then what each measure is (:data:`ABOUT`). The public see
+(:data:`FIGURES`), then what each measure is (:data:`ABOUT`). The district and ward breakdowns are plain
+tables too, for the same reason, with the wards put in order by a switch (:data:`WARD_ORDERS`) rather than by
+clicking a grid's header. The public see
 :func:`briefing.scorecard.public_scorecard`: small counts, and every count that would give one away
 through the district and ward sums, are hidden with what is built on them.
 """
@@ -44,24 +46,39 @@ FIGURES = ["Measure", "Latest 12 months", "Target", "RAG", "12 months before", "
 #: Plan's own words for its target, its baseline and the data it is counted from.
 ABOUT = ["Measure", "Last 24 months", "Partnership Plan target", "Baseline", "Counted from"]
 #: Widths (px) of :data:`ABOUT`'s columns, 660 together: within the 662 px a 1024 px screen leaves a table
-#: with the sidebar open (in presentation mode too); wider screens stretch them. Long names and baselines
-#: wrap onto a second line.
+#: with the sidebar open (in presentation mode too); wider screens stretch them. A grid's headings never
+#: wrap, so each column is wider than its heading in presentation mode's type - 17.5 px in a grid, with a
+#: 10 px gap each side ("Last 24 months" then needs 131 px); long names and baselines wrap instead.
 ABOUT_COLUMNS = {
-    "Measure": st.column_config.TextColumn(width=170),
+    "Measure": st.column_config.TextColumn(width=155),
     "Last 24 months": st.column_config.LineChartColumn(
-        width=120,
+        width=135,
         help="Kirklees, month by month, oldest on the left. A gap is a month with no data loaded, or in "
         "the public version a count that is not shown.",
     ),
     "Partnership Plan target": st.column_config.TextColumn(
         "Plan target", width=105, help="The Partnership Plan's target, in its own words."
     ),
-    "Baseline": st.column_config.TextColumn(width=155),
-    "Counted from": st.column_config.TextColumn(width=110),
+    "Baseline": st.column_config.TextColumn(width=140),
+    "Counted from": st.column_config.TextColumn(width=125),
 }
 #: Row height (px) of :data:`ABOUT`, by presentation mode: Streamlit wraps a grid cell's text only in rows
 #: taller than 4rem, which is 64 px, or 80 px in presentation mode's larger type (views/styles/present.css).
 ABOUT_ROW_HEIGHT = {False: 68, True: 88}
+KEY_ORDER = "scorecard_ward_order"
+#: The rate's heading in the district and ward tables, without the population estimate the rates divide by
+#: ("ONS mid-2020"), so that the eight columns of the ward table fit a 1024 px projector in presentation
+#: mode's large type; the caption above the tables names it.
+RATE = rate_heading("")
+#: The orders the ward table can be put in: the column it is sorted on and whether highest first. The first
+#: is the order wards are listed in (by name). Figures are sorted as printed, so a hidden one ("fewer than
+#: 5", "not shown", "–") goes last whatever it hides, and its place in the order tells nothing about it.
+WARD_ORDERS: dict[str, tuple[str, bool]] = {
+    "Ward name": ("Ward", False),
+    "Rate, highest first": (RATE, True),
+    "Latest 12 months, highest first": ("Latest 12 months", True),
+    "District": ("District", False),
+}
 
 RULES = """
 **Latest 12 months** are the 12 whole months ending with the newest month of data, compared with the 12
@@ -183,8 +200,29 @@ def _rag_coloured(frame: pd.DataFrame) -> Styler:
     return frame.style.map(_rag_style, subset=["RAG"])
 
 
-def _show(frame: pd.DataFrame, **options) -> None:
-    st.dataframe(_rag_coloured(frame), hide_index=True, width="stretch", **options)
+def shown_breakdown(frame: pd.DataFrame, basis: str, area: str) -> pd.DataFrame:
+    """A :func:`breakdown_frame` (of rates on ``basis``) with the headings it is shown under: ``area``
+    ("District", "Ward") for its places and :data:`RATE` for its rates."""
+    return frame.rename(columns={"Area": area, rate_heading(basis): RATE})
+
+
+def ordered(wards: pd.DataFrame, order: str) -> pd.DataFrame:
+    """``wards`` (:func:`shown_breakdown`) in one of :data:`WARD_ORDERS`; rows that tie keep their order."""
+    column, highest_first = WARD_ORDERS[order]
+    if not highest_first:
+        return wards.sort_values(column, kind="stable")
+    return wards.sort_values(
+        column,
+        key=lambda printed: pd.to_numeric(printed.str.replace(",", "", regex=False), errors="coerce"),
+        ascending=False,
+        na_position="last",
+        kind="stable",
+    )
+
+
+def _show(frame: pd.DataFrame) -> None:
+    """A breakdown as a plain table, which wraps its headings and figures to the width there is."""
+    st.table(_rag_coloured(frame), hide_index=True)
 
 
 def render() -> None:
@@ -233,11 +271,28 @@ def render() -> None:
     shared_view.show_choice("measure", measure)
     if left_out:
         st.caption(plain(left_out))
-    chosen = card.at("Kirklees", measure)[0].measure
+    kirklees = card.at("Kirklees", measure)[0]
+    chosen = kirklees.measure
     st.caption(f"Counted from {layer_label(chosen.layer)}." + (f" {chosen.caveat}." if chosen.caveat else ""))
-    st.markdown("**Districts**")
+    # A measure the loaded data cannot count, or whose two periods it cannot compare (months missing), is so
+    # for every place: said once, not in every row, where its long words ("comparable:") would also widen the
+    # ward table past a 1024 px projector in presentation mode.
+    if kirklees.not_measured:
+        st.caption(plain(f"{measure}: {kirklees.not_measured}."))
+        return
+    said_once = ["Trend"] if any(kirklees.missing) else []
+    if said_once:
+        st.caption(f"Trend: {kirklees.comparison}.")
     basis = combined_basis(ctx.populations.values())
-    _show(breakdown_frame(card.at("district", measure), basis, d).drop(columns="District"))
+    st.caption(
+        f"{rate_heading(basis)}: the latest 12 months' figure for every 1,000 people living in the place, so "
+        "that places of different sizes can be compared. Share of target: the Kirklees target shared out by "
+        "the place's share of residents."
+    )
+    st.markdown("**Districts**")
+    districts = breakdown_frame(card.at("district", measure), basis, d).drop(columns=["District", *said_once])
+    _show(shown_breakdown(districts, basis, "District"))
     st.markdown("**Wards**")
-    # all 23 wards, no inner scrolling
-    _show(breakdown_frame(card.at("ward", measure), basis, d), height="content")
+    order = st.radio("Order wards by", list(WARD_ORDERS), horizontal=True, key=KEY_ORDER)
+    wards = breakdown_frame(card.at("ward", measure), basis, d).drop(columns=said_once)
+    _show(ordered(shown_breakdown(wards, basis, "Ward"), order))
