@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
+import config
 from briefing.packs import PackContext
 from briefing.scorecard import Score, Scorecard, compute_scorecard, public_scorecard
 from briefing.settings import briefing_settings, public_threshold
@@ -28,6 +29,7 @@ from geo.measurable import layer_label
 from geo.rates import combined_basis, no_data, rate_heading
 from store import Store
 from views import access, common, shared_view
+from views.charts import sparkline_image
 from views.common import plain
 
 if TYPE_CHECKING:  # pandas loads its Styler (and jinja2) only when a table is coloured
@@ -42,7 +44,7 @@ RAG_COLOURS = {"Green": "#c6efce", "Amber": "#ffeb9c", "Red": "#ffc7ce"}
 #: table, not a data grid, because its text wraps (a grid's headers never wrap, and its rows are all one
 #: height), so every figure and caveat is read whole at any width, presentation mode's large type included.
 FIGURES = ["Measure", "Latest 12 months", "Target", "RAG", "12 months before", "Trend", CAVEAT]
-#: Under it, what each measure is: its last 24 months as a sparkline (which only the data grid draws), the
+#: Under it, what each measure is: its last 24 months as a sparkline (an image in a data grid), the
 #: Plan's own words for its target, its baseline and the data it is counted from.
 ABOUT = ["Measure", "Last 24 months", "Partnership Plan target", "Baseline", "Counted from"]
 #: Widths (px) of :data:`ABOUT`'s columns, 660 together: within the 662 px a 1024 px screen leaves a table
@@ -51,7 +53,7 @@ ABOUT = ["Measure", "Last 24 months", "Partnership Plan target", "Baseline", "Co
 #: 10 px gap each side ("Last 24 months" then needs 131 px); long names and baselines wrap instead.
 ABOUT_COLUMNS = {
     "Measure": st.column_config.TextColumn(width=155),
-    "Last 24 months": st.column_config.LineChartColumn(
+    "Last 24 months": st.column_config.ImageColumn(  # drawn by views.charts.sparkline_image, with gaps
         width=135,
         help="Kirklees, month by month, oldest on the left. A gap is a month with no data loaded, or in "
         "the public version a count that is not shown.",
@@ -244,8 +246,14 @@ def render() -> None:
         f"{CAVEAT}: what to bear in mind when reading the figure. "
         '"How the scorecard is worked out" below says more about each measure.'
     )
+    about = head[ABOUT].copy()
+    colours = {s.measure.measure: config.layers()[s.measure.layer].colour for s in card.at("Kirklees")}
+    about["Last 24 months"] = [
+        sparkline_image(values, colours[measure])
+        for measure, values in zip(about["Measure"], about["Last 24 months"], strict=True)
+    ]
     st.dataframe(
-        head[ABOUT],
+        about,
         hide_index=True,
         width="stretch",
         height="content",
