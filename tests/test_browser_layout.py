@@ -306,8 +306,11 @@ def test_tables_are_read_whole_on_a_projector(browser, app_url: str, spec: Page,
     _open(page, f"{app_url}/{spec.path}" + ("?present=1" if present else ""), spec)
     page.locator('[data-testid="stTable"], [data-testid="stDataFrame"]').first.wait_for()
     bs.wait_for_run(page)  # the run that draws the tables has ended: they have all arrived
-    assert page.evaluate("() => getComputedStyle(document.documentElement).fontSize") == (
-        "20px" if present else "16px"
+    # the page's type size: presentation mode's style sheet may take a frame or two to apply after the run
+    page.wait_for_function(
+        "size => getComputedStyle(document.documentElement).fontSize === size",
+        arg="20px" if present else "16px",
+        timeout=bs.PAGE_TIMEOUT_MS,
     )
     page.evaluate("() => document.fonts.ready.then(() => true)")
     # every grid draws again, at the window's width and in the page's fonts, and only that drawing is judged
