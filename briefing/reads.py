@@ -15,15 +15,9 @@ from geo.grid import STORED_K, StudyGrid, geography_key, grid_from_arrays
 from geo.grid import study_grid as compute_grid
 from geo.rates import Population
 from geo.rates import ward_populations as populations_for
-from layers.wards import wards_in_force
+from layers.wards import current_wards as current_wards  # every page's and pack's wards
 from store import Store
-from store.boundaries import shapes_in_force
 from store.grid import area_key, read_grid
-
-
-def current_wards(store: Store) -> Wards:
-    """The boundaries incidents are assigned to: those loaded into the store, else the shipped wards."""
-    return wards_in_force(*shapes_in_force(store))
 
 
 def ward_populations(store: Store) -> dict[str, Population]:

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from geo.boundaries import Wards
 from geo.hexgrid import cell_columns
 from layers.grids import ensure_grids
-from layers.wards import wards_in_force
+from layers.wards import current_wards as current_wards  # the importers' name for it
 from store import ImportOutcome, Store
 from store import boundaries as store_boundaries
 
@@ -272,8 +272,3 @@ def ensure_exact_cells(store: Store) -> int:
         return points.assign(**cell_columns(points["lat"].to_numpy(), points["lon"].to_numpy()))
 
     return store.rewrite_cells(cells_of, key=CELL_INDEXING_KEY, value=CELL_INDEXING)
-
-
-def current_wards(store: Store) -> Wards:
-    """The boundaries incidents are assigned to: those loaded into the store, else the shipped demo wards."""
-    return wards_in_force(*store_boundaries.shapes_in_force(store))

@@ -13,6 +13,8 @@ import json
 
 import config
 from geo.boundaries import Wards, wards_from_geojson
+from store import Store
+from store.boundaries import shapes_in_force
 
 
 def wards_with_districts(geojson: dict, source: str) -> Wards:
@@ -27,9 +29,10 @@ def shipped_wards() -> Wards:
     return wards_with_districts(config.default_wards_geojson(), config.DEFAULT_WARDS_FILE.name)
 
 
-def wards_in_force(geojson_text: str | None, source: str | None) -> Wards:
-    """The boundaries incidents are assigned to: those loaded into a store (its GeoJSON text and source,
-    as ``store.boundaries.shapes_in_force`` reads them), else the shipped wards."""
+def current_wards(store: Store) -> Wards:
+    """The boundaries incidents are assigned to: those loaded into the store (the GeoJSON text and source
+    ``store.boundaries.shapes_in_force`` reads), else the shipped wards."""
+    geojson_text, source = shapes_in_force(store)
     if geojson_text:
         return wards_with_districts(json.loads(geojson_text), source or "store")
     return shipped_wards()

@@ -195,8 +195,10 @@ class Store:
 
         Inside a :meth:`reading` block on this file (in this thread) a read-only request gets the block's
         connection, left open for the reads after it; a write there is refused with a clear error, since
-        DuckDB cannot open a file for writing that this process holds read-only. Inside a write, a read
-        gets the write's connection (it sees the write's own changes, and cannot wait for itself).
+        DuckDB cannot open a file for writing that this process holds read-only. Inside a
+        :func:`read_session`, the first read opens the file and later reads reuse that connection; a write
+        closes it first. Inside a write, a read gets the write's connection (it sees the write's own
+        changes, and cannot wait for itself).
 
         While another process (or thread) holds the file, opening waits for it (:mod:`store.locking`), and
         a failure people can meet - still busy after the wait, read-only, disk full, damaged file - is

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import cli
+from layers.ingest import PARSED_COLUMNS
 from layers.readers import Upload
 from store import Store
 
@@ -19,6 +20,18 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 def fixture(name: str) -> Upload:
     """A committed fixture file as an upload."""
     return Upload(name, (FIXTURES / name).read_bytes())
+
+
+def parsed_incidents(rows: list[tuple], *, ids: str = "t", street: str | None = None) -> pd.DataFrame:
+    """Incidents as a parser hands them to ``ingest``: from (layer, category, date, lat, lon) rows, each
+    dated to its month, with source ids ``<ids>0``, ``<ids>1``... (unique within one import)."""
+    frame = pd.DataFrame(rows, columns=["layer", "category", "date", "lat", "lon"])
+    frame["date"] = pd.to_datetime(frame["date"])
+    frame["source_id"] = [f"{ids}{i}" for i in range(len(frame))]
+    frame["date_precision"] = "month"
+    frame["street"] = street
+    frame[["severity", "casualties", "attributes"]] = None
+    return frame[list(PARSED_COLUMNS)]
 
 
 def snapshot(store: Store) -> dict[str, pd.DataFrame]:

@@ -264,7 +264,7 @@ WRITE_ENTRY_POINTS = {
     ("layers.demo", "build_demo_store"),
     ("layers.ingest", "upgrade_store"),
     ("layers.area_files", "area_from_upload"),
-    ("layers.wards", "wards_in_force"),
+    ("layers.wards", "current_wards"),
     *(("layers.stats19", name) for name in ("ADJUSTED_ATTRIBUTE", "ADJUSTED_LABEL", "RECORDED_LABEL")),
 }
 

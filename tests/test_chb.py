@@ -38,11 +38,12 @@ from geo.coverage import Coverage
 from geo.trends import TREND_CLASSES
 from layers.area_files import area_from_upload
 from layers.demo import build_demo_store, load_profile
-from layers.ingest import PARSED_COLUMNS, coverage_frame, current_wards, ingest
+from layers.ingest import coverage_frame, current_wards, ingest
 from layers.wards import shipped_wards
 from store import Store
 from store import designations as des
 from store.queries import date_range
+from tests.import_helpers import parsed_incidents
 
 PLANTED = load_profile()["planted_cluster"]
 PLANTED_POINT = Point(PLANTED["lon"], PLANTED["lat"])
@@ -403,14 +404,8 @@ def test_too_little_data_gives_no_analysis_but_designations_still_monitor(
     nothing = chb_register.build_register(empty_store, demo_wards, settings)  # no store file yet
     assert nothing.candidates == [] and nothing.as_at is None
     rows = [("crime", "Drugs", f"2025-0{m}-01", 53.6745, -1.7790) for m in range(1, 10)]
-    frame = pd.DataFrame(rows, columns=["layer", "category", "date", "lat", "lon"])
-    frame["date"] = pd.to_datetime(frame["date"])
-    frame["source_id"] = [f"x{i}" for i in range(len(frame))]
-    frame["date_precision"] = "month"
-    frame[["street", "severity", "casualties", "attributes"]] = None
-    ingest(
-        empty_store, frame[list(PARSED_COLUMNS)], demo_wards, source="t", file_name="t", rows_read=len(frame)
-    )
+    frame = parsed_incidents(rows, ids="x")
+    ingest(empty_store, frame, demo_wards, source="t", file_name="t", rows_read=len(frame))
     des.create(
         empty_store,
         name="Tiny",
@@ -450,14 +445,10 @@ def plant_gap_store(store: Store) -> None:
         "deliberate_fire": ["2025-10", "2025-11", "2025-12"],
     }
     for name, rows in (("crime", crime), ("deliberate_fire", fire)):
-        frame = pd.DataFrame(rows, columns=["layer", "category", "date", "lat", "lon"])
-        frame["date"] = pd.to_datetime(frame["date"])
-        frame["source_id"] = [f"{name}{i}" for i in range(len(frame))]
-        frame["date_precision"] = "month"
-        frame[["street", "severity", "casualties", "attributes"]] = None
+        frame = parsed_incidents(rows, ids=name)
         ingest(
             store,
-            frame[list(PARSED_COLUMNS)],
+            frame,
             wards,
             source="t",
             file_name=f"{name}.csv",

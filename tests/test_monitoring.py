@@ -31,9 +31,10 @@ from geo.monitoring import (
     zone_of_points,
 )
 from geo.rates import Period
-from layers.ingest import PARSED_COLUMNS, ingest
+from layers.ingest import ingest
 from store import Store
 from store.queries import points_near
+from tests.import_helpers import parsed_incidents
 
 # ---- rate ratio ----------------------------------------------------------------------------------------
 
@@ -211,16 +212,6 @@ def test_zones_buffer_width_and_control() -> None:
     assert zone_of_points(wider, lat[2:3], lon[2:3]).tolist() == ["buffer"]
 
 
-def _incidents(rows: list[tuple[str, str, date, float, float]]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=["layer", "category", "date", "lat", "lon"])
-    frame["date"] = pd.to_datetime(frame["date"])
-    frame["source_id"] = [f"t{i}" for i in range(len(frame))]
-    frame["date_precision"] = "month"
-    frame["street"] = "Test Street"
-    frame[["severity", "casualties", "attributes"]] = None
-    return frame[list(PARSED_COLUMNS)]
-
-
 def _worked_store(store: Store, skip: str | None = None) -> tuple[Wards, MonitoringSettings]:
     """The worked example's incidents, Jan 2023 - Jun 2024 (none at all in month ``skip``)."""
     wards = _wards()
@@ -238,7 +229,7 @@ def _worked_store(store: Store, skip: str | None = None) -> tuple[Wards, Monitor
         rows += [("crime", "Drugs", day, LAT0, -1.82)] * 5  # other district: in no zone
         rows += [("crime", "Shoplifting", day, LAT0, LON0)] * 4  # not an indicator
         rows += [("asb", "Nuisance", day, LAT0, LON0)]  # not an indicator
-    frame = _incidents(rows)
+    frame = parsed_incidents(rows, street="Test Street")
     ingest(store, frame, wards, source="test", file_name="t", rows_read=len(frame))
     settings = MonitoringSettings(
         indicators={"crime": ("Drugs", "Robbery", "Violence and sexual offences", "Possession of weapons")},
